@@ -1,0 +1,3 @@
+export * from './binary.js';
+export * from './reduce.js';
+export * from './shape.js';
