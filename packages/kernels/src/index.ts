@@ -1,6 +1,13 @@
 export * from './descriptor.js';
-export * from './math.js';
-export { shaderSources, type ShaderName } from './generated/shaders.js';
-export * from './elementwise/unary.js';
 export * from './elementwise/binary.js';
+export * from './elementwise/unary.js';
+export { type ShaderName, shaderSources } from './generated/shaders.js';
+export * from './index/argmax.js';
+export * from './index/one_hot.js';
+export * from './layout/copy.js';
+export * from './layout/pad.js';
+export * from './layout/words.js';
+export * from './loss/cross_entropy.js';
+export * from './math.js';
 export * from './reduce/axis.js';
+export * from './softmax/softmax.js';
