@@ -1,0 +1,10 @@
+/**
+ * @fracbits/webgpu — the WebGPU backend of @fracbits/tensor. Browser-safe: this entry never
+ * imports Dawn; Node users get a device through `@fracbits/webgpu/node`.
+ */
+export { describeAdapter, isSoftwareAdapter, OPTIONAL_FEATURES } from './adapter.js';
+export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuBuffer, type WebGpuStats } from './backend.js';
+export type { BindGroupStats } from './bind-groups.js';
+export { type CreateWebGpuBackendOptions, createWebGpuBackend } from './create.js';
+export { WebGpuError } from './errors.js';
+export { bucketBytes, type PoolStats } from './pool.js';
