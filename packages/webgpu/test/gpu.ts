@@ -26,4 +26,6 @@ async function acquire(): Promise<WebGpuBackend | null> {
 export const gpu: WebGpuBackend | null = await acquire();
 
 /** `describe` when a GPU backend exists, else `describe.skip` (visible as skipped). */
-export const describeGpu = describe.skipIf(gpu === null);
+export function describeGpu(name: string, body: () => void): void {
+  (gpu ? describe : describe.skip)(name, body);
+}
