@@ -87,7 +87,7 @@ describe('fracQuantKernel (CPU twin)', () => {
     const [, , out, dlam] = runCpu(
       fracQuantKernel,
       [Float32Array.from(u), Float32Array.from(lam), new Float32Array(u.length), new Float32Array(u.length)],
-      fracParams(u.length, lam.length, opts),
+      fracParams([u.length], lam.length, opts),
     );
     return { out: [...out], dlam: [...dlam] };
   };
@@ -118,7 +118,12 @@ describe('fracQuantKernel (CPU twin)', () => {
   it('indexes one λ per leading slice on an odd shape (3 channels × 7)', () => {
     const u = [...values(21, 0, 1)];
     const lam = [1.5, 2, 3.25];
-    const r = run(u, lam, { zero: 0.5, scale: 2, shift: -1 });
+    const [, , out, dlam] = runCpu(
+      fracQuantKernel,
+      [Float32Array.from(u), Float32Array.from(lam), new Float32Array(21), new Float32Array(21)],
+      fracParams([3, 7], 3, { zero: 0.5, scale: 2, shift: -1 }),
+    );
+    const r = { out: [...out], dlam: [...dlam] };
     u.forEach((ui, i) => {
       const l = fracLevels(ui, lam[Math.floor(i / 7)], 0.5);
       expect(r.out[i]).toBe(f32(f32(2 * l.q) - 1));
@@ -127,8 +132,24 @@ describe('fracQuantKernel (CPU twin)', () => {
     expect(r.dlam.slice(7, 14)).toEqual(Array(7).fill(0)); // λ = 2 exactly
   });
 
-  it('rejects a λ count that does not split the tensor', () => {
-    expect(() => lambdaLayout(10, 3)).toThrow(/3 bit-widths do not split a tensor of 10 elements/);
+  it('lays out λ per tensor or per slice along an axis, and rejects a mismatch', () => {
+    expect(lambdaLayout([5, 3, 2], 1)).toEqual({ inner: 30, groups: 1 });
+    expect(lambdaLayout([5, 3, 2], 5)).toEqual({ inner: 6, groups: 5 });
+    expect(lambdaLayout([5, 3, 2], 3, 1)).toEqual({ inner: 2, groups: 3 });
+    expect(() => lambdaLayout([10], 3)).toThrow(/3 bit-widths need one per entry of axis 0 of shape \[10\]/);
+  });
+
+  it('indexes a per-channel λ of an NCHW tensor (axis 1, 2 × 3 × 5)', () => {
+    const u = values(30, 0, 1, 3);
+    const lam = [1, 2, 3];
+    const [, , out] = runCpu(
+      fracQuantKernel,
+      [u, Float32Array.from(lam), new Float32Array(30), new Float32Array(30)],
+      fracParams([2, 3, 5], 3, { zero: 0, axis: 1 }),
+    );
+    u.forEach((ui, i) => {
+      expect(out[i]).toBe(quantLevel(ui, lam[Math.floor(i / 5) % 3], 0));
+    });
   });
 });
 
@@ -143,7 +164,7 @@ describe('pactKernel (CPU twin)', () => {
         Float32Array.from(lam),
         ...[0, 1, 2, 3].map(() => new Float32Array(n)),
       ],
-      pactParams(n, lam.length, { zero }),
+      pactParams([n], lam.length, { zero, axis: 0 }),
       { signed },
     );
     return { out: [...out], dx: [...dx], dalpha: [...dalpha], dlam: [...dlam] };
@@ -367,17 +388,17 @@ describe('quant WGSL matches the CPU twins bit for bit', () => {
         fracQuantKernel,
         [u, Float32Array.from(lam), new Float32Array(size), new Float32Array(size)],
         [2, 3],
-        fracParams(size, lam.length, { zero, scale, shift }),
+        fracParams([lam.length, size / lam.length], lam.length, { zero, scale, shift }),
       );
     }
   });
 
   it.for([
-    [false, 2, [2.6], 1],
-    [false, -0.75, [3.3], 1031],
-    [false, 5.5, [1.2, 4, 7.5], 3 * 259],
-    [true, 1.5, [2.4], 1031],
-    [true, -3, [0.6, 5], 2 * 129],
+    [false, 2, [2.6], 2],
+    [false, -0.75, [3.3], 2 * 1031],
+    [false, 5.5, [1.2, 4, 7.5], 2 * 3 * 259],
+    [true, 1.5, [2.4], 2 * 1031],
+    [true, -3, [0.6, 5], 2 * 2 * 129],
   ] as const)('pact signed=%s α=%s λ=%j on %i elements', async ([signed, alpha, lam, size], ctx) => {
     if (!gpu) ctx.skip();
     const a = Math.abs(alpha);
@@ -388,7 +409,7 @@ describe('quant WGSL matches the CPU twins bit for bit', () => {
       pactKernel,
       [x, Float32Array.of(alpha), Float32Array.from(lam), ...[0, 1, 2, 3].map(() => new Float32Array(size))],
       [3, 4, 5, 6],
-      pactParams(size, lam.length, { zero: signed ? 0.5 : 0 }),
+      pactParams([2, lam.length, size / lam.length / 2], lam.length, { zero: signed ? 0.5 : 0 }),
       { signed },
     );
   });

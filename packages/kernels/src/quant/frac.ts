@@ -6,23 +6,31 @@ const f32 = Math.fround;
 
 /**
  * Where the bit-width of element i lives: `lam[(i / inner) % groups]`. One λ for the tensor is
- * `{ inner: size, groups: 1 }`; one per leading slice (output channel of a conv/linear weight)
- * is `{ inner: size / C, groups: C }`.
+ * `{ inner: size, groups: 1 }`; one per slice along an axis (the output channel of a conv/linear
+ * weight, axis 0; the channel of an NCHW activation, axis 1) is `{ inner: Π shape[axis+1:],
+ * groups: shape[axis] }`.
  */
 export interface LambdaLayout {
   readonly inner: number;
   readonly groups: number;
 }
 
-/** The λ layout for a tensor of `size` elements and a λ of `lambdaSize` entries (1 or C). */
-export function lambdaLayout(size: number, lambdaSize: number): LambdaLayout {
+/** The λ layout of a tensor of `shape` for a λ of `lambdaSize` entries (1, or shape[axis]). */
+export function lambdaLayout(shape: readonly number[], lambdaSize: number, axis = 0): LambdaLayout {
+  const size = shape.reduce((a, b) => a * b, 1);
   if (lambdaSize === 1) return { inner: Math.max(1, size), groups: 1 };
-  if (lambdaSize < 1 || size % lambdaSize !== 0) {
+  if (axis < 0 || axis >= shape.length || shape[axis] !== lambdaSize) {
     throw new Error(
-      `lambdaLayout: ${lambdaSize} bit-widths do not split a tensor of ${size} elements into equal slices`,
+      `lambdaLayout: ${lambdaSize} bit-widths need one per entry of axis ${axis} of shape [${shape.join(', ')}] (or a single one)`,
     );
   }
-  return { inner: size / lambdaSize, groups: lambdaSize };
+  return {
+    inner: Math.max(
+      1,
+      shape.slice(axis + 1).reduce((a, b) => a * b, 1),
+    ),
+    groups: lambdaSize,
+  };
 }
 
 /**
@@ -51,9 +59,13 @@ export interface FracParamsOptions {
   /** out = Q·scale + shift; keep scale a power of two (default 1, shift 0). */
   readonly scale?: number;
   readonly shift?: number;
+  /** The axis a per-slice λ runs along (default 0, the output channels of a weight). */
+  readonly axis?: number;
 }
 
-export function fracParams(size: number, lambdaSize: number, options: FracParamsOptions): Params {
-  const { inner, groups } = lambdaLayout(size, lambdaSize);
-  return { n: size, inner, groups, zero: options.zero, scale: options.scale ?? 1, shift: options.shift ?? 0 };
+/** Launch params of {@link fracQuantKernel} for an input of `shape` and `lambdaSize` bit-widths. */
+export function fracParams(shape: readonly number[], lambdaSize: number, options: FracParamsOptions): Params {
+  const { inner, groups } = lambdaLayout(shape, lambdaSize, options.axis);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { n, inner, groups, zero: options.zero, scale: options.scale ?? 1, shift: options.shift ?? 0 };
 }

@@ -46,9 +46,13 @@ export const pactKernel = defineKernel(shaderSources['quant/pact'], {
 export interface PactParamsOptions {
   /** The 0-bit level (FRACBITS.md §2: 0 for activations). */
   readonly zero: number;
+  /** The axis a per-channel λ runs along (default 1, the channels of NCHW). */
+  readonly axis?: number;
 }
 
-export function pactParams(size: number, lambdaSize: number, options: PactParamsOptions): Params {
-  const { inner, groups } = lambdaLayout(size, lambdaSize);
-  return { n: size, inner, groups, zero: options.zero };
+/** Launch params of {@link pactKernel} for an input of `shape` and `lambdaSize` bit-widths. */
+export function pactParams(shape: readonly number[], lambdaSize: number, options: PactParamsOptions): Params {
+  const { inner, groups } = lambdaLayout(shape, lambdaSize, options.axis ?? 1);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { n, inner, groups, zero: options.zero };
 }
