@@ -8,6 +8,11 @@
 //! param: inner u32
 //! workgroup: 256 1 1
 
+// NaN test on the bits: compilers may fold `v != v` to false (WGSL lets them assume no NaNs).
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG_X;
@@ -19,7 +24,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var arg: u32 = 0u;
   for (var j: u32 = 1u; j < params.len; j = j + 1u) {
     let v = x[base + j * params.inner];
-    if (v > best || (v != v && best == best)) {
+    if (v > best || (is_nan(v) && !is_nan(best))) {
       best = v;
       arg = j;
     }

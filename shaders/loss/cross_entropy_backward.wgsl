@@ -10,6 +10,11 @@
 //! param: classes u32
 //! workgroup: 64 1 1
 
+// NaN test on the bits: compilers may fold `v != v` to false (WGSL lets them assume no NaNs).
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * WG_X;
@@ -20,7 +25,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var m = logits[base];
   for (var c: u32 = 1u; c < params.classes; c = c + 1u) {
     let v = logits[base + c];
-    m = select(m, v, v > m || v != v);
+    m = select(m, v, v > m || is_nan(v));
   }
   var s: f32 = 0.0;
   for (var c: u32 = 0u; c < params.classes; c = c + 1u) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxKernel, instantiate, oneHotKernel } from '../src/index.js';
+import { differences, openDawn, runOnDawn, runTwin } from './dawn.js';
 
 function argmax(x: number[], outer: number, len: number, inner: number): number[] {
   const out = new Int32Array(outer * inner);
@@ -43,5 +44,33 @@ describe('index/one_hot', () => {
       0, 0, 0,
       0, 0, 0,
     ]);
+  });
+});
+
+// ---- WGSL vs CPU twin on Dawn (lavapipe in CI) -----------------------------------------------
+
+const dawn = await openDawn();
+
+describe.skipIf(!dawn)('index WGSL matches the twins bit for bit on Dawn', () => {
+  it('argmax with ties, NaNs and a middle axis', async () => {
+    const [outer, len, inner] = [3, 70, 5];
+    const x = Float32Array.from({ length: outer * len * inner }, (_, i) =>
+      Math.round(4 * Math.sin(i * 0.37)),
+    );
+    x[7] = Number.NaN;
+    x[300] = Number.NaN;
+    x[305] = Number.NaN;
+    const buffers = [x, new Int32Array(outer * inner)];
+    const params = { outer, len, inner };
+    const [, gpu] = await runOnDawn(dawn!, argmaxKernel, buffers, params);
+    expect(differences(gpu, runTwin(argmaxKernel, buffers, params)[1])).toEqual([]);
+  });
+
+  it('oneHot with out-of-range labels', async () => {
+    const labels = Int32Array.from({ length: 41 }, (_, n) => (n % 9) - 2);
+    const buffers = [labels, new Float32Array(41 * 6).fill(5)];
+    const params = { n: 41 * 6, classes: 6 };
+    const [, gpu] = await runOnDawn(dawn!, oneHotKernel, buffers, params);
+    expect(differences(gpu, runTwin(oneHotKernel, buffers, params)[1])).toEqual([]);
   });
 });

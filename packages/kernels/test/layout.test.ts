@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type CpuBuffer,
   instantiate,
+  type KernelDescriptor,
+  type Params,
   padKernel,
   padParams,
   stridedCopyKernel,
   stridedCopyParams,
   wordOf,
 } from '../src/index.js';
+import { differences, openDawn, runOnDawn, runTwin } from './dawn.js';
 
 const stridesOf = (shape: readonly number[]) => {
   const s = new Array<number>(shape.length).fill(1);
@@ -250,5 +254,93 @@ describe('layout kernels instantiate', () => {
     expect(code).not.toMatch(/\{\{/);
     expect(code).toMatch(/var<storage, read_write> out: array<u32>/);
     expect(workgroupSize[0] * workgroupSize[1] * workgroupSize[2]).toBeLessThanOrEqual(256);
+  });
+});
+
+// ---- WGSL vs CPU twin on Dawn (lavapipe in CI) -----------------------------------------------
+
+const dawn = await openDawn();
+
+/** Runs kernel on GPU and twin with the same buffers and expects bit-identical results. */
+async function expectSameOnGpu(kernel: KernelDescriptor, buffers: CpuBuffer[], params: Params) {
+  const gpu = await runOnDawn(dawn!, kernel, buffers, params);
+  const twin = runTwin(kernel, buffers, params);
+  gpu.forEach((g, i) => {
+    expect(differences(g, twin[i]), `${kernel.name} buffer ${i}`).toEqual([]);
+  });
+}
+
+/** Random float32 words with a few NaN payloads, -0 and infinities mixed in. */
+function randomWords(n: number, seed: number): Float32Array {
+  const bits = new Uint32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    bits[i] = i % 17 === 3 ? 0x7fc00000 + (s & 0xff) : i % 23 === 5 ? 0x80000000 : s;
+  }
+  return new Float32Array(bits.buffer);
+}
+
+describe.skipIf(!dawn)('layout WGSL matches the twins bit for bit on Dawn', () => {
+  it('copy: permutes, strided slices and concat parts', async () => {
+    const shape = [2, 3, 1, 5, 2, 3];
+    const dims = [3, 0, 5, 2, 4, 1];
+    const xs = stridesOf(shape);
+    const outShape = dims.map((d) => shape[d]);
+    const n = size(shape);
+    const view = (strides: number[], offset = 0) => ({ offset, strides });
+    await expectSameOnGpu(
+      stridedCopyKernel,
+      [randomWords(n, 1), new Float32Array(n)],
+      stridedCopyParams(outShape, view(dims.map((d) => xs[d])), view(stridesOf(outShape))),
+    );
+    await expectSameOnGpu(
+      stridedCopyKernel,
+      [randomWords(35, 2), new Float32Array(6)],
+      stridedCopyParams([3, 2], view([10, 1], 8), view([2, 1])),
+    );
+    await expectSameOnGpu(
+      stridedCopyKernel,
+      [Int32Array.from([1, -2, 3, -4]), new Int32Array(10).fill(9)],
+      stridedCopyParams([2, 2], view([2, 1]), view([5, 1], 3)),
+    );
+    await expectSameOnGpu(
+      stridedCopyKernel,
+      [randomWords(301 * 67, 3), new Float32Array(301 * 67)],
+      stridedCopyParams([67, 301], view([1, 67]), view([301, 1])),
+    );
+  });
+
+  it('copy: more than 65535 workgroups (the folded 2-D grid)', async () => {
+    const n = 65536 * 256 + 77;
+    const x = randomWords(n, 4);
+    const params = stridedCopyParams([n], { offset: 0, strides: [1] }, { offset: 0, strides: [1] });
+    expect(stridedCopyKernel.dispatch(params, {})[1]).toBeGreaterThan(1);
+    const [, out] = await runOnDawn(dawn!, stridedCopyKernel, [x, new Float32Array(n)], params);
+    expect(differences(out, x)).toEqual([]);
+  });
+
+  it('pad: constant padding, strided scatter and merged axes', async () => {
+    const cases: [number[], number[], number[], number[], number][] = [
+      [[2, 3], [3, 6], [1, 2], [1, 1], wordOf(-1.5, 'f32')],
+      [[2, 2], [5, 4], [1, 0], [2, 3], 0],
+      [[3, 1, 5], [3, 4, 5], [0, 2, 0], [1, 1, 1], wordOf(-7, 'i32')],
+      [
+        [2, 3, 1, 2, 1, 1, 2, 1],
+        [4, 3, 1, 2, 1, 1, 2, 1],
+        [1, 0, 0, 0, 0, 0, 0, 0],
+        Array(8).fill(1),
+        0x7fc00001,
+      ],
+      [[3, 7, 5], [6, 15, 5], [2, 1, 0], [1, 2, 1], wordOf(0.25, 'f32')],
+    ];
+    for (const [xShape, outShape, before, steps, fill] of cases) {
+      const params = padParams({ outShape, xShape, before, steps, fill });
+      await expectSameOnGpu(
+        padKernel,
+        [randomWords(size(xShape), 5), new Float32Array(size(outShape))],
+        params,
+      );
+    }
   });
 });

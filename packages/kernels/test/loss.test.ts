@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossEntropyBackwardKernel, crossEntropyKernel, instantiate } from '../src/index.js';
+import { differences, openDawn, runOnDawn, runTwin } from './dawn.js';
 
 const logits = Float32Array.from([
   // biome-ignore format: rows
@@ -56,5 +57,36 @@ describe('loss/cross_entropy', () => {
   it('instantiates with an i32 labels binding', () => {
     expect(instantiate(crossEntropyKernel).code).toMatch(/var<storage, read> labels: array<i32>/);
     expect(instantiate(crossEntropyBackwardKernel).code).toMatch(/var<storage, read_write> gx: array<f32>/);
+  });
+});
+
+// ---- WGSL vs CPU twin on Dawn (lavapipe in CI) -----------------------------------------------
+
+const dawn = await openDawn();
+
+describe.skipIf(!dawn)('cross-entropy WGSL matches the twins on Dawn', () => {
+  it('forward and backward, including clamped out-of-range labels', async () => {
+    const rows = 97;
+    const classes = 11;
+    const x = Float32Array.from({ length: rows * classes }, (_, i) => 8 * Math.sin(i * 1.31));
+    const labels = Int32Array.from({ length: rows }, (_, n) => (n % 13) - 1); // -1 and 11 are out of range
+    const g = Float32Array.from({ length: rows }, (_, n) => 1 - n / 50);
+    const params = { rows, classes };
+    const loss = [x, labels, new Float32Array(rows)];
+    expect(
+      differences(
+        (await runOnDawn(dawn!, crossEntropyKernel, loss, params))[2],
+        runTwin(crossEntropyKernel, loss, params)[2],
+        2e-6,
+      ),
+    ).toEqual([]);
+    const back = [x, labels, g, new Float32Array(rows * classes)];
+    expect(
+      differences(
+        (await runOnDawn(dawn!, crossEntropyBackwardKernel, back, params))[3],
+        runTwin(crossEntropyBackwardKernel, back, params)[3],
+        2e-6,
+      ),
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instantiate, softmaxKernel } from '../src/index.js';
+import { differences, openDawn, runOnDawn, runTwin } from './dawn.js';
 
 /** Double-precision reference along the middle axis of [outer, len, inner]. */
 function reference(x: ArrayLike<number>, outer: number, len: number, inner: number, log: boolean): number[] {
@@ -68,5 +69,26 @@ describe('softmax/softmax', () => {
     expect(instantiate(softmaxKernel, { op: 'softmax' }).code).toContain('exp(d) / s');
     expect(instantiate(softmaxKernel, { op: 'logSoftmax' }).code).toContain('d - ls');
     expect(() => instantiate(softmaxKernel, { op: 'soft' })).toThrow(/softmax\/softmax: unknown op "soft"/);
+  });
+});
+
+// ---- WGSL vs CPU twin on Dawn (lavapipe in CI) -----------------------------------------------
+
+const dawn = await openDawn();
+
+describe.skipIf(!dawn)('softmax WGSL matches the twin on Dawn', () => {
+  it.each([
+    [3, 70, 5],
+    [1, 1, 9],
+    [300, 10, 1],
+  ])('[%i, %i, %i], both variants (GPU exp/log may differ in the last bits)', async (outer, len, inner) => {
+    const x = Float32Array.from({ length: outer * len * inner }, (_, i) => 20 * Math.sin(i * 0.91));
+    x[len * inner] = Number.NaN; // one NaN row when outer > 1
+    for (const op of ['softmax', 'logSoftmax'] as const) {
+      const params = { outer, len, inner };
+      const [, gpu] = await runOnDawn(dawn!, softmaxKernel, [x, new Float32Array(x.length)], params, { op });
+      const [, twin] = runTwin(softmaxKernel, [x, new Float32Array(x.length)], params, { op });
+      expect(differences(gpu, twin, 2e-6)).toEqual([]);
+    }
   });
 });
