@@ -1,0 +1,3 @@
+export * from './events.js';
+export * from './backend-choice.js';
+export * from './float.js';
