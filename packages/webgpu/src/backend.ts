@@ -315,6 +315,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     const entry = this.pipelines.get(kernel, defines);
+    if (entry.error) throw entry.error;
     const packed = entry.paramsBytes > 0 ? packParams(kernel.shader, params) : null;
     const [x, y, z] = kernel.dispatch(params, defines);
     const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
@@ -466,14 +467,16 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  /** Throws (and clears) the GPU errors reported so far. */
+  /** Throws (and clears) the GPU errors reported so far, rejected pipelines first (the cause). */
   private throwErrors(where: string): void {
     if (this.errors.length === 0) return;
-    const errors = this.errors.splice(0);
+    const rank = (e: Error) => (e instanceof WebGpuError && e.kind === 'pipeline' ? 0 : 1);
+    const errors = this.errors.splice(0).sort((a, b) => rank(a) - rank(b));
     if (errors.length === 1) throw errors[0];
     throw new WebGpuError(
       `${errors.length} WebGPU errors before ${where}:\n${errors.map((e) => `- ${e.message}`).join('\n')}`,
       errors.flatMap((e) => (e instanceof WebGpuError ? e.kernels : [])),
+      errors[0] instanceof WebGpuError ? errors[0].kind : 'uncaptured',
     );
   }
 

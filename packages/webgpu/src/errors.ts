@@ -1,12 +1,19 @@
 /** Error helpers: every error the backend raises names the kernel (or batch) it came from. */
 import type { Defines } from '@fracbits/kernels';
 
+/**
+ * What went wrong: a pipeline the GPU rejected (shader compilation), a submitted batch that failed
+ * validation, an error outside both, a lost device, or a launch the backend refused up front.
+ */
+export type WebGpuErrorKind = 'pipeline' | 'batch' | 'uncaptured' | 'lost' | 'usage';
+
 /** An error raised by the GPU (validation, out-of-memory, internal) or by a lost device. */
 export class WebGpuError extends Error {
   constructor(
     message: string,
     /** Kernel names involved: the one that failed, or every kernel of the failing batch. */
     readonly kernels: readonly string[] = [],
+    readonly kind: WebGpuErrorKind = 'uncaptured',
   ) {
     super(message);
     this.name = 'WebGpuError';

@@ -6,5 +6,5 @@ export { describeAdapter, isSoftwareAdapter, OPTIONAL_FEATURES } from './adapter
 export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuBuffer, type WebGpuStats } from './backend.js';
 export type { BindGroupStats } from './bind-groups.js';
 export { type CreateWebGpuBackendOptions, createWebGpuBackend } from './create.js';
-export { WebGpuError } from './errors.js';
+export { WebGpuError, type WebGpuErrorKind } from './errors.js';
 export { bucketBytes, type PoolStats } from './pool.js';

@@ -19,6 +19,8 @@ export interface PipelineEntry {
   /** Size of the params uniform binding (0: the kernel has no params). */
   readonly paramsBytes: number;
   readonly access: readonly ('read' | 'read_write')[];
+  /** Set once the GPU rejected the pipeline: later launches throw it instead of recording. */
+  error?: Error;
 }
 
 interface Layout {
@@ -102,7 +104,7 @@ export class PipelineCache {
     try {
       shader = instantiate(kernel, defines);
     } catch (err) {
-      throw new WebGpuError(`kernel ${label}: ${(err as Error).message}`, [kernel.name]);
+      throw new WebGpuError(`kernel ${label}: ${(err as Error).message}`, [kernel.name], 'usage');
     }
     const known = this.byCode.get(shader.key);
     if (known) return { entry: known };

@@ -211,6 +211,10 @@ describeGpu('WebGpuBackend', () => {
     const y = backend.allocate('float32', 1);
     backend.launch(broken, [x, y], { n: 1 });
     await expect(backend.sync()).rejects.toThrow(/test\/broken/);
+    // Once rejected, the pipeline's error is thrown by every later launch, before recording.
+    expect(() => backend.launch(broken, [x, y], { n: 1 })).toThrow(
+      /kernel test\/broken: pipeline creation failed/,
+    );
     // The error was reported once; the backend keeps working.
     backend.launch(addOne, [x, y], { n: 1 });
     expect([...(await backend.read(y))]).toEqual([2]);
