@@ -312,11 +312,13 @@ describe.skipIf(!dawn)('layout WGSL matches the twins bit for bit on Dawn', () =
   });
 
   it('copy: more than 65535 workgroups (the folded 2-D grid)', async () => {
-    const n = 65536 * 256 + 77;
-    const x = randomWords(n, 4);
-    const params = stridedCopyParams([n], { offset: 0, strides: [1] }, { offset: 0, strides: [1] });
+    // 65537 rows of 256 invocations that all copy x[row] to out[row]: the rows past 65535·256
+    // invocations are reached only through the grid's second dimension. Small buffers, large grid.
+    const rows = 65537;
+    const params = stridedCopyParams([rows, 256], { offset: 0, strides: [1, 0] }, { offset: 0, strides: [1, 0] });
     expect(stridedCopyKernel.dispatch(params, {})[1]).toBeGreaterThan(1);
-    const [, out] = await runOnDawn(dawn!, stridedCopyKernel, [x, new Float32Array(n)], params);
+    const x = randomWords(rows, 4);
+    const [, out] = await runOnDawn(dawn!, stridedCopyKernel, [x, new Float32Array(rows)], params);
     expect(differences(out, x)).toEqual([]);
   });
 
