@@ -97,6 +97,7 @@ export class PipelineCache {
         throw new WebGpuError(
           `kernel ${label}: needs the WebGPU feature "${feature}", which this device does not have`,
           [kernel.name],
+          'usage',
         );
       }
     }
@@ -122,18 +123,6 @@ export class PipelineCache {
     });
     const validation = this.device.popErrorScope();
     const internal = this.device.popErrorScope();
-    const check = Promise.all([validation, internal]).then(async ([v, i]) => {
-      const err = v ?? i;
-      if (!err) return;
-      const details = await compilationDetails(module, shader.code);
-      const error = new WebGpuError(`kernel ${label}: pipeline creation failed: ${err.message}${details}`, [
-        kernel.name,
-      ]);
-      this.byCode.delete(shader.key);
-      if (rethrow) throw error;
-      this.hooks.onError(error);
-    });
-    if (!rethrow) this.hooks.track(check);
     const entry: PipelineEntry = {
       label,
       pipeline,
@@ -142,6 +131,18 @@ export class PipelineCache {
       paramsBytes,
       access,
     };
+    const check = Promise.all([validation, internal]).then(async ([v, i]) => {
+      const err = v ?? i;
+      if (!err) return;
+      const details = await compilationDetails(module, shader.code);
+      const message = `kernel ${label}: pipeline creation failed: ${err.message}${details}`;
+      const error = new WebGpuError(message, [kernel.name], 'pipeline');
+      entry.error = error;
+      this.byCode.delete(shader.key);
+      if (rethrow) throw error;
+      this.hooks.onError(error);
+    });
+    if (!rethrow) this.hooks.track(check);
     this.byCode.set(shader.key, entry);
     return { entry, check };
   }

@@ -37,7 +37,7 @@ const UNARY_SETUP: Partial<
   sign: { values: 'ties' },
   insideRange: { values: 'ties', alpha: -1, beta: 1.5 },
   greaterThan: { values: 'ties', alpha: 0.5 },
-  relu6: { values: (i, rng) => rng.uniformRange(-2, 8) },
+  relu6: { values: (_, rng) => rng.uniformRange(-2, 8) },
 };
 
 function unaryCases(): ConformanceCase[] {
