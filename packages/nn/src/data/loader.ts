@@ -164,7 +164,9 @@ export class DataLoader {
       ['std', norm.std],
     ] as const) {
       if (list.length !== 1 && list.length !== c) {
-        throw new Error(`DataLoader: normalize.${name} needs 1 or ${c} values, got ${list.length}`);
+        throw new Error(
+          `DataLoader: normalize.${name} needs ${c === 1 ? '1 value' : `1 or ${c} values`}, got ${list.length}`,
+        );
       }
     }
     for (let ch = 0; ch < c; ch++) {
