@@ -12,6 +12,11 @@
 //! define: COMBINE = acc + v
 //! define: FINISH = acc
 
+// NaN test on the bits: compilers may assume NaN-free floats and fold `v != v` to false.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG_X;

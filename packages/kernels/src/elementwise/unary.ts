@@ -29,7 +29,8 @@ export const UNARY_FUNCTIONS = {
   /** x^a (WGSL pow is undefined for x < 0; callers use it on non-negative inputs or integer a) */
   powScalar: {
     wgsl: 'select(pow(abs(x), a) * select(1.0, -1.0, x < 0.0 && (abs(a) % 2.0) == 1.0), pow(x, a), x >= 0.0)',
-    cpu: (x: number, a: number) => x ** a,
+    // Same as the WGSL: |x|^a for negative x, negated for odd integer a (never NaN).
+    cpu: (x: number, a: number) => (x >= 0 ? x ** a : Math.abs(x) ** a * (Math.abs(a) % 2 === 1 ? -1 : 1)),
   },
   /** 1 where a ≤ x ≤ b, else 0 (mask for clamp gradients) */
   insideRange: { wgsl: 'select(0.0, 1.0, x >= a && x <= b)', cpu: (x: number, a: number, b: number) => (x >= a && x <= b ? 1 : 0) },

@@ -9,12 +9,12 @@ export const AXIS_REDUCTIONS = {
     combine: (acc: number, v: number) => Math.fround(acc + v),
   },
   max: {
-    wgsl: { INIT: '-3.4028234663852886e+38', COMBINE: 'select(acc, v, v > acc || v != v)', FINISH: 'acc' },
+    wgsl: { INIT: '-3.4028234663852886e+38', COMBINE: 'select(acc, v, v > acc || is_nan(v))', FINISH: 'acc' },
     init: -3.4028234663852886e38,
     combine: (acc: number, v: number) => (v > acc || Number.isNaN(v) ? v : acc),
   },
   min: {
-    wgsl: { INIT: '3.4028234663852886e+38', COMBINE: 'select(acc, v, v < acc || v != v)', FINISH: 'acc' },
+    wgsl: { INIT: '3.4028234663852886e+38', COMBINE: 'select(acc, v, v < acc || is_nan(v))', FINISH: 'acc' },
     init: 3.4028234663852886e38,
     combine: (acc: number, v: number) => (v < acc || Number.isNaN(v) ? v : acc),
   },
