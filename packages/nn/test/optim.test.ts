@@ -33,7 +33,9 @@ function run(opt: SGD | Adam, p: Tensor, grad: number[], steps: number): number[
 
 function expectClose(got: number[], want: number[], digits = 6) {
   expect(got).toHaveLength(want.length);
-  got.forEach((g, i) => expect(g).toBeCloseTo(want[i], digits));
+  got.forEach((g, i) => {
+    expect(g).toBeCloseTo(want[i], digits);
+  });
 }
 
 describe('SGD', () => {
@@ -196,7 +198,9 @@ describe('schedules', () => {
     expect(s.lr(100)).toBeCloseTo(0.1);
     const plain = new CosineSchedule({ baseLr: 0.1, totalSteps: 4 });
     const want = [0.1, (0.1 * (1 + Math.SQRT1_2)) / 2, 0.05, (0.1 * (1 - Math.SQRT1_2)) / 2];
-    want.forEach((v, i) => expect(plain.lr(i)).toBeCloseTo(v, 10));
+    want.forEach((v, i) => {
+      expect(plain.lr(i)).toBeCloseTo(v, 10);
+    });
     expect(new ConstantSchedule(0.3).lr()).toBe(0.3);
     expect(() => new CosineSchedule({ baseLr: 1, totalSteps: 0 })).toThrow(
       /totalSteps must be a positive integer/,
