@@ -57,9 +57,9 @@ export class Linear extends Module {
   }
 
   private shapeOf(input: Shape): number[] {
-    if (input.length < 1 || input[input.length - 1] !== this.inFeatures) {
+    if (input.length < 2 || input[input.length - 1] !== this.inFeatures) {
       throw new Error(
-        `Linear(${this.inFeatures}→${this.outFeatures}): expected input [..., ${this.inFeatures}], got ${formatShape(input)}`,
+        `Linear(${this.inFeatures}→${this.outFeatures}): expected input [N, ${this.inFeatures}] or [N, ..., ${this.inFeatures}], got ${formatShape(input)}`,
       );
     }
     return [...input.slice(0, -1), this.outFeatures];
