@@ -1,8 +1,12 @@
 export * from './binary.js';
+export { type Conv2dOptions, conv2d, type Pair } from './conv.js';
 export * from './elementwise.js';
 export * from './indexing.js';
 export * from './layout.js';
 export * from './loss.js';
+export { linear, type MatmulOptions, matmul } from './matmul.js';
+export { type BatchNormResult, batchNormEval, batchNormTrain } from './norm.js';
+export { type AvgPool2dOptions, avgPool2d, globalAvgPool2d, maxPool2d, type Pool2dOptions } from './pool.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './softmax.js';
