@@ -115,10 +115,10 @@ export class BitWidth {
   }
 
   /**
-   * Stores integer bits (after discretisation, or for uniform QAT): one value for all entries or
-   * one per entry, each an integer inside the range. Pinned bit-widths accept only their value.
+   * Validates integer bits for {@link setBits}: one value for all entries or one per entry, each
+   * an integer inside the range (a pinned bit-width accepts only its value). Returns one per entry.
    */
-  setBits(bits: readonly number[], who = 'BitWidth.setBits'): void {
+  checkBits(bits: readonly number[], who = 'BitWidth.checkBits'): number[] {
     const values = bits.length === 1 ? new Array<number>(this.size).fill(bits[0]) : [...bits];
     if (values.length !== this.size)
       throw new Error(`${who}: expected 1 or ${this.size} bit-widths, got ${bits.length}`);
@@ -128,6 +128,12 @@ export class BitWidth {
         throw new Error(`${who}: expected integer bit-widths in [${bmin}, ${bmax}], got ${b}`);
       }
     }
+    return values;
+  }
+
+  /** Stores integer bits (after discretisation, or for uniform QAT); see {@link checkBits}. */
+  setBits(bits: readonly number[], who = 'BitWidth.setBits'): void {
+    const values = this.checkBits(bits, who);
     if (this.lambda === null) return;
     const next = tensor(Float32Array.from(values), this.lambda.shape, { backend: this.lambda.backend });
     this.lambda.assign(next);

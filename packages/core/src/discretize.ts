@@ -71,8 +71,11 @@ interface Entry {
 function learnableEntries(layers: readonly LayerInfo[], bits: readonly BitAssignment[]): Entry[] {
   const out: Entry[] = [];
   layers.forEach((layer, i) => {
-    if (layer.pinned?.w === undefined)
-      bits[i].w.forEach((value, channel) => out.push({ layer: i, kind: 'w', channel, value }));
+    if (layer.pinned?.w === undefined) {
+      bits[i].w.forEach((value, channel) => {
+        out.push({ layer: i, kind: 'w', channel, value });
+      });
+    }
     if (layer.pinned?.a === undefined) out.push({ layer: i, kind: 'a', channel: 0, value: bits[i].a });
   });
   return out;

@@ -16,6 +16,12 @@ import { pact, quantizeWeight } from './quantizers.js';
 
 export type Granularity = 'layer' | 'kernel';
 
+/** Integer bits of one layer: weights (1 value or one per channel) and the input activation. */
+export interface IntegerLayerBits {
+  readonly w: readonly number[] | number;
+  readonly a?: number;
+}
+
 export interface QuantLayerOptions {
   /** One λw per layer or per output channel (default 'layer'). */
   readonly granularity?: Granularity;
@@ -134,11 +140,18 @@ export abstract class QuantizedLayer<L extends Conv2d | Linear = Conv2d | Linear
     return { w: this.bitsW.readSync(), a: this.bitsA ? this.bitsA.readSync()[0] : this.inputBits };
   }
 
-  /** Stores integer bits and freezes them (mode 'fixed'); pinned entries must keep their value. */
-  setIntegerBits(bits: { w: readonly number[] | number; a?: number }): void {
+  /** Throws unless `bits` are valid integer bits for this layer (see BitWidth.checkBits). */
+  checkIntegerBits(bits: IntegerLayerBits): void {
     const who = `${this.constructor.name}.setIntegerBits`;
-    this.bitsW.setBits(typeof bits.w === 'number' ? [bits.w] : bits.w, `${who} (weights)`);
-    if (this.bitsA && bits.a !== undefined) this.bitsA.setBits([bits.a], `${who} (activations)`);
+    this.bitsW.checkBits(typeof bits.w === 'number' ? [bits.w] : bits.w, `${who} (weights)`);
+    if (this.bitsA && bits.a !== undefined) this.bitsA.checkBits([bits.a], `${who} (activations)`);
+  }
+
+  /** Stores integer bits and freezes them (mode 'fixed'); pinned entries must keep their value. */
+  setIntegerBits(bits: IntegerLayerBits): void {
+    this.checkIntegerBits(bits);
+    this.bitsW.setBits(typeof bits.w === 'number' ? [bits.w] : bits.w);
+    if (this.bitsA && bits.a !== undefined) this.bitsA.setBits([bits.a]);
     this.mode = 'fixed';
   }
 

@@ -8,7 +8,7 @@ import { Conv2d, describeLayers, Linear, type Module } from '@fracbits/nn';
 import type { BitAssignment, LayerInfo, PinnedBits } from '@fracbits/plugin-api';
 import type { Shape } from '@fracbits/tensor';
 import { checkMode, type QuantMode } from './bits.js';
-import { type Granularity, QConv2d, QLinear, type QuantizedLayer } from './layers.js';
+import { type Granularity, type IntegerLayerBits, QConv2d, QLinear, type QuantizedLayer } from './layers.js';
 import { checkBitsRange } from './quantizers.js';
 
 export interface QuantizeModelOptions {
@@ -183,16 +183,14 @@ export function getBitsSync(model: Module): LayerBits[] {
   return quantizedLayers(model).map(([name, l]) => layerBits(name, l, l.readBitsSync()));
 }
 
-/** Integer bits for one layer: weights (1 value or one per channel) and the input activation. */
-export interface IntegerBits {
-  readonly w: readonly number[] | number;
-  readonly a?: number;
-}
+/** Integer bits for one layer (see IntegerLayerBits). */
+export type IntegerBits = IntegerLayerBits;
 
 /**
  * Fixes the bit-widths to integers (FRACBITS.md §4 "fix every bit-width to round(λ + o)") and
- * freezes them: every named layer switches to mode 'fixed'. `bits` maps layer names to their bits
- * (e.g. from a discretisation result); layers not named keep theirs. Unknown names are an error.
+ * freezes the whole model (mode 'fixed'). `bits` maps layer names to their bits (e.g. from a
+ * discretisation result); every layer with a learnable bit-width must be named, so none keeps
+ * training its λ by mistake. Unknown names are an error.
  */
 export function setIntegerBits(
   model: Module,
@@ -207,15 +205,25 @@ export function setIntegerBits(
       ? [...bits]
       : Object.entries(bits as Readonly<Record<string, IntegerBits>>);
   const layers = new Map(quantizedLayers(model));
+  const named = new Map<string, IntegerBits>();
   for (const [name, b] of entries) {
-    const layer = layers.get(name.replace(/#\d+$/, ''));
-    if (!layer) {
+    const base = name.replace(/#\d+$/, '');
+    if (!layers.has(base)) {
       throw new Error(
         `setIntegerBits: no quantized layer "${name}" (layers: ${[...layers.keys()].join(', ') || 'none'})`,
       );
     }
-    layer.setIntegerBits(b);
+    if (!named.has(base)) named.set(base, b);
   }
+  const missing = [...layers]
+    .filter(([name, l]) => l.lambdas().length > 0 && !named.has(name))
+    .map(([name]) => name);
+  if (missing.length > 0)
+    throw new Error(`setIntegerBits: no bits given for learnable layer(s) ${missing.join(', ')}`);
+  // Validate everything before changing anything.
+  for (const [name, b] of named) layers.get(name)?.checkIntegerBits(b);
+  for (const [name, b] of named) layers.get(name)?.setIntegerBits(b);
+  for (const l of layers.values()) l.mode = 'fixed';
 }
 
 /** Switches every quantized layer to `mode` ('search' → 'fixed' at the end of the search, …). */
