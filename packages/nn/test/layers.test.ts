@@ -63,7 +63,13 @@ describe('Conv2d', () => {
   });
 
   it('forward shapes match outputShape for strides, padding, dilation and groups', () => {
-    const conv = new Conv2d(4, 6, [3, 2], { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2, rng });
+    const conv = new Conv2d(4, 6, [3, 2], {
+      stride: [2, 1],
+      padding: [1, 0],
+      dilation: [1, 2],
+      groups: 2,
+      rng,
+    });
     const x = random([2, 4, 7, 5]);
     const y = conv.call(x);
     expect(y.shape).toEqual(conv.outputShape(x.shape));
@@ -121,8 +127,12 @@ describe('BatchNorm', () => {
     const y = bn.call(random([4, 3]));
     expect(y.shape).toEqual([4, 3]);
     expect(Math.abs(values(sum(y, 0))[1])).toBeLessThan(1e-5);
-    expect(() => bn.call(random([1, 3]))).toThrow(/BatchNorm1d: training needs more than 1 value per channel/);
-    expect(() => new BatchNorm2d(2).call(random([2, 3, 2, 2]))).toThrow(/BatchNorm2d\(2\): expected input \[N, 2, H, W\]/);
+    expect(() => bn.call(random([1, 3]))).toThrow(
+      /BatchNorm1d: training needs more than 1 value per channel/,
+    );
+    expect(() => new BatchNorm2d(2).call(random([2, 3, 2, 2]))).toThrow(
+      /BatchNorm2d\(2\): expected input \[N, 2, H, W\]/,
+    );
   });
 });
 
@@ -141,7 +151,9 @@ describe('pooling, activations and dropout', () => {
     expect(new GlobalAvgPool().call(x).shape).toEqual([1, 1]);
     expect(new AdaptiveAvgPool2d(1).call(x).shape).toEqual([1, 1, 1, 1]);
     expect(() => new AdaptiveAvgPool2d(2)).toThrow(/only output size 1 is supported/);
-    expect(() => new MaxPool2d(2).call(tensor([1, 2], [1, 2]))).toThrow(/MaxPool2d: expected input \[N, C, H, W\]/);
+    expect(() => new MaxPool2d(2).call(tensor([1, 2], [1, 2]))).toThrow(
+      /MaxPool2d: expected input \[N, C, H, W\]/,
+    );
   });
 
   it('applies ReLU and ReLU6', () => {
@@ -202,10 +214,14 @@ describe('blocks', () => {
     checkBlock(ir, [2, 4, 5, 3]);
     expect(checkBlock(new InvertedResidual(4, 6, 2, 1, { rng }), [2, 4, 5, 3]).shape).toEqual([2, 6, 3, 2]);
     expect(checkBlock(new DepthwiseSeparable(3, 5, 2, { rng }), [2, 3, 5, 5]).shape).toEqual([2, 5, 3, 3]);
-    const res = new Residual(new Sequential(new Conv2d(2, 2, 3, { padding: 1, rng }), new BatchNorm2d(2)), { post: new ReLU() });
+    const res = new Residual(new Sequential(new Conv2d(2, 2, 3, { padding: 1, rng }), new BatchNorm2d(2)), {
+      post: new ReLU(),
+    });
     checkBlock(res, [2, 2, 3, 3]);
     const bad = new Residual(new Conv2d(2, 3, 1));
-    expect(() => bad.outputShape([1, 2, 3, 3])).toThrow(/main path gives \[1, 3, 3, 3\] but the shortcut gives \[1, 2, 3, 3\]/);
+    expect(() => bad.outputShape([1, 2, 3, 3])).toThrow(
+      /main path gives \[1, 3, 3, 3\] but the shortcut gives \[1, 2, 3, 3\]/,
+    );
   });
 });
 

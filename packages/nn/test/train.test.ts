@@ -10,8 +10,8 @@ import {
   type ImageDataset,
   Linear,
   ReLU,
-  SGD,
   Sequential,
+  SGD,
   splitDecay,
   type TrainEvent,
   trainEpoch,
@@ -56,7 +56,12 @@ function bars(n: number, seed: number): ImageDataset {
 describe('training loop (CPU backend)', () => {
   it('trains an MLP on separable blobs to high accuracy, with events', async () => {
     const rng = new Rng(1);
-    const model = new Sequential(new Flatten(), new Linear(2, 16, { rng }), new ReLU(), new Linear(16, 3, { rng }));
+    const model = new Sequential(
+      new Flatten(),
+      new Linear(2, 16, { rng }),
+      new ReLU(),
+      new Linear(16, 3, { rng }),
+    );
     const train = new DataLoader(blobs(150, 2), { batchSize: 16, seed: 3 });
     const test = new DataLoader(blobs(60, 4), { batchSize: 32, shuffle: false });
     const epochs = 5;
@@ -65,7 +70,12 @@ describe('training loop (CPU backend)', () => {
     const events: TrainEvent[] = [];
     const before = await evaluate(model, test);
     for (let epoch = 0; epoch < epochs; epoch++) {
-      await trainEpoch(model, train, optimizer, { epoch, schedule, readLossEvery: 4, onEvent: (e) => events.push(e) });
+      await trainEpoch(model, train, optimizer, {
+        epoch,
+        schedule,
+        readLossEvery: 4,
+        onEvent: (e) => events.push(e),
+      });
     }
     const after = await evaluate(model, test);
     expect(after.count).toBe(60);
@@ -94,16 +104,23 @@ describe('training loop (CPU backend)', () => {
       new Flatten(),
       new Linear(4 * 36, 2, { rng }),
     );
-    const train = new DataLoader(bars(96, 6), { batchSize: 16, seed: 7 });
+    const train = new DataLoader(bars(160, 6), { batchSize: 16, seed: 7 });
     const test = new DataLoader(bars(40, 8), { batchSize: 40, shuffle: false });
     const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
-    for (let epoch = 0; epoch < 4; epoch++) await trainEpoch(model, train, optimizer, { epoch, readLossEvery: 0, clipGradNorm: 5 });
-    expect((await evaluate(model, test)).accuracy).toBeGreaterThanOrEqual(0.95);
+    for (let epoch = 0; epoch < 8; epoch++)
+      await trainEpoch(model, train, optimizer, { epoch, readLossEvery: 0, clipGradNorm: 5 });
+    const acc = (await evaluate(model, test)).accuracy;
+    expect(acc).toBeGreaterThanOrEqual(0.95);
   });
 
   it('does not grow memory over steps', async () => {
     const rng = new Rng(1);
-    const model = new Sequential(new Flatten(), new Linear(2, 8, { rng }), new ReLU(), new Linear(8, 3, { rng }));
+    const model = new Sequential(
+      new Flatten(),
+      new Linear(2, 8, { rng }),
+      new ReLU(),
+      new Linear(8, 3, { rng }),
+    );
     const loader = new DataLoader(blobs(64, 2), { batchSize: 16 });
     const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
     const backend = model.parameters()[0].backend;

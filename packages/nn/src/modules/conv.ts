@@ -1,9 +1,9 @@
-import { conv2d, formatShape, type Rng, type Shape, type Tensor } from '@fracbits/tensor';
-import { defaultRng, initBias, initWeight, type Pair, pair, positiveInt } from './init.js';
+import { conv2d, formatShape, type Pair, type Rng, type Shape, type Tensor } from '@fracbits/tensor';
+import { defaultRng, initBias, initWeight, pair, positiveInt } from './init.js';
 import { Module } from './module.js';
 import { type LayerGeometry, traceLayer } from './trace.js';
 
-export interface Conv2dOptions {
+export interface Conv2dLayerOptions {
   stride?: Pair;
   padding?: Pair;
   dilation?: Pair;
@@ -38,7 +38,7 @@ export class Conv2d extends Module {
   /** Parameters that take weight decay (see splitDecay). */
   readonly decayParameterNames = ['weight'] as const;
 
-  constructor(inChannels: number, outChannels: number, kernel: Pair, options: Conv2dOptions = {}) {
+  constructor(inChannels: number, outChannels: number, kernel: Pair, options: Conv2dLayerOptions = {}) {
     super();
     this.inChannels = positiveInt(inChannels, 'Conv2d: inChannels');
     this.outChannels = positiveInt(outChannels, 'Conv2d: outChannels');

@@ -12,9 +12,9 @@ export {
   type ResidualOptions,
 } from './blocks.js';
 export { Sequential } from './container.js';
-export { Conv2d, type Conv2dOptions, convOutSize } from './conv.js';
+export { Conv2d, type Conv2dLayerOptions, convOutSize } from './conv.js';
 export { Dropout } from './dropout.js';
-export { defaultRng, initBias, initWeight, type Pair } from './init.js';
+export { defaultRng, initBias, initWeight } from './init.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { type LoadStateDictOptions, type LoadStateDictResult, Module, nameTensors } from './module.js';
 export {

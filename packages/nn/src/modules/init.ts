@@ -1,5 +1,5 @@
 /** Parameter initialisation as PyTorch's defaults, drawn from a seeded Rng. */
-import { fans, kaimingUniform, Rng, type Shape, type Tensor, tensor } from '@fracbits/tensor';
+import { fans, kaimingUniform, type Pair, Rng, type Shape, type Tensor, tensor } from '@fracbits/tensor';
 
 let fallback: Rng | null = null;
 
@@ -26,8 +26,6 @@ export function initBias(size: number, weightShape: Shape, rng: Rng): Tensor {
     [size],
   );
 }
-
-export type Pair = number | readonly [number, number];
 
 /** Normalises `3` or `[3, 5]` to a pair; checks every entry against `min`. */
 export function pair(value: Pair, what: string, min: number): [number, number] {

@@ -3,12 +3,13 @@ import {
   formatShape,
   globalAvgPool2d,
   maxPool2d,
+  type Pair,
   reshape,
   type Shape,
   type Tensor,
 } from '@fracbits/tensor';
 import { convOutSize } from './conv.js';
-import { type Pair, pair } from './init.js';
+import { pair } from './init.js';
 import { Module } from './module.js';
 
 export interface PoolOptions {
