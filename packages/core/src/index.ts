@@ -9,3 +9,4 @@ export * from './layers.js';
 export * from './model.js';
 export * from './penalty.js';
 export * from './quantizers.js';
+export * from './search.js';

@@ -1,0 +1,440 @@
+/**
+ * The FracBits schedule (FRACBITS.md §4) end to end: quantize a float model, search with the
+ * budget penalty for the first 80 % of the epochs, discretise, fine-tune the integer model for
+ * the rest, evaluate — and the uniform-precision QAT baseline with the same optimizer and data.
+ * Progress is reported as typed events; the returned numbers are the integer model's.
+ */
+import { type BudgetTarget, type Constraint, type ConstraintValue, resolveTarget } from '@fracbits/cost';
+import {
+  CosineSchedule,
+  crossEntropyLoss,
+  type DataLoader,
+  type EvalResult,
+  evaluate,
+  type LossFn,
+  type Module,
+  SGD,
+  splitDecay,
+  trainEpoch,
+} from '@fracbits/nn';
+import type { CostModel, LayerInfo } from '@fracbits/plugin-api';
+import { add, backward, keep, mulScalar, noGrad, type Shape, scope, zeroGrad, zeros } from '@fracbits/tensor';
+import { type DiscretizeResult, discretize } from './discretize.js';
+import type { Granularity } from './layers.js';
+import {
+  assignmentFor,
+  getBits,
+  type LayerBits,
+  layerInfos,
+  type QuantizedLayerReport,
+  type QuantizeModelOptions,
+  quantizeModel,
+  setIntegerBits,
+} from './model.js';
+import { BudgetPenalty } from './penalty.js';
+
+/** One budget: a cost model, its target (a number in the model's unit, or `uniform:b`) and κ. */
+export interface BudgetSpec {
+  readonly costModel: CostModel;
+  readonly target: number | BudgetTarget;
+  /** Penalty weight per unit of `costModel.unit` (FRACBITS.md §3: make κ and the unit explicit). */
+  readonly kappa: number;
+}
+
+export interface OptimizerSpec {
+  /** Base learning rate of the per-iteration cosine decay (default 0.01). */
+  readonly lr?: number;
+  readonly momentum?: number;
+  readonly nesterov?: boolean;
+  /** On conv/linear weights only (default 5e-4). */
+  readonly weightDecay?: number;
+}
+
+export type Stage = 'search' | 'discretize' | 'finetune' | 'evaluate';
+
+export type FracBitsEvent =
+  | { readonly type: 'stage'; readonly stage: Stage; readonly epochs?: number }
+  | {
+      readonly type: 'batch';
+      readonly stage: 'search' | 'finetune';
+      readonly epoch: number;
+      readonly step: number;
+      readonly batch: number;
+      readonly batches: number;
+      /** Task loss, on steps where it was read back. */
+      readonly loss?: number;
+      readonly lr: number;
+      /** Penalty value and each constraint's fractional cost (search steps). */
+      readonly penalty?: { readonly value: number; readonly constraints: readonly ConstraintValue[] };
+    }
+  | {
+      readonly type: 'epoch';
+      readonly stage: 'search' | 'finetune';
+      readonly epoch: number;
+      readonly loss: number;
+      readonly lr: number;
+      readonly seconds: number;
+      /** Bit-widths after the epoch (fractional while searching). */
+      readonly bits: readonly LayerBits[];
+      /** Cost of those bits under the primary budget, and cost / target. */
+      readonly cost: number;
+      readonly ratio: number;
+    }
+  | { readonly type: 'discretize'; readonly result: DiscretizeResult; readonly fractionalAccuracy: number }
+  | {
+      readonly type: 'eval';
+      readonly stage: 'fractional' | 'final';
+      readonly accuracy: number;
+      readonly loss: number;
+    };
+
+interface CommonOptions {
+  /** The float (ideally pretrained) model; it is quantized in place. */
+  readonly model: Module;
+  /** One sample's shape without the batch, e.g. [1, 28, 28]. */
+  readonly inputShape: Shape;
+  readonly trainLoader: DataLoader;
+  readonly testLoader: DataLoader;
+  /** Total QAT epochs E. */
+  readonly epochs: number;
+  readonly granularity?: Granularity;
+  readonly bitsRange?: readonly [number, number];
+  readonly satRescale?: boolean;
+  readonly activationSigned?: QuantizeModelOptions['activationSigned'];
+  readonly optimizer?: OptimizerSpec;
+  readonly lossFn?: LossFn;
+  /** Read the task loss back every this many steps for batch events (default 10). */
+  readonly readLossEvery?: number;
+  /** Cap on steps per epoch (smoke runs). */
+  readonly maxStepsPerEpoch?: number;
+  readonly onEvent?: (event: FracBitsEvent) => void;
+}
+
+export interface RunFracBitsOptions extends CommonOptions {
+  /** The budget(s); the first one is the one discretisation matches. */
+  readonly budget: BudgetSpec | readonly BudgetSpec[];
+  /** Bits the λ start from (target + 0.5), e.g. 3 for a uniform-3-bit budget. */
+  readonly targetBits: number;
+  /** Fraction of the epochs spent searching (default 0.8). */
+  readonly searchFraction?: number;
+}
+
+export interface RunResult {
+  readonly model: Module;
+  readonly layers: readonly QuantizedLayerReport[];
+  readonly infos: readonly LayerInfo[];
+  /** Final (integer) bit-widths. */
+  readonly bits: readonly LayerBits[];
+  /** Accuracy and loss of the integer model on the test loader. */
+  readonly accuracy: number;
+  readonly loss: number;
+  /** Integer cost under the primary budget's model, its target, ratio and unit. */
+  readonly cost: number;
+  readonly target: number;
+  readonly ratio: number;
+  readonly unit: string;
+  readonly satRescale: boolean;
+}
+
+export interface FracBitsResult extends RunResult {
+  readonly discretization: DiscretizeResult;
+  /** Test accuracy of the fractional model just before discretisation (diagnosis only). */
+  readonly fractionalAccuracy: number;
+  readonly kappa: readonly number[];
+}
+
+function checkEpochs(who: string, epochs: number, searchFraction: number): [number, number] {
+  if (!(Number.isInteger(epochs) && epochs >= 1))
+    throw new Error(`${who}: expected epochs to be a positive integer, got ${epochs}`);
+  if (!(searchFraction > 0 && searchFraction <= 1))
+    throw new Error(`${who}: expected searchFraction in (0, 1], got ${searchFraction}`);
+  const search = Math.max(1, Math.round(epochs * searchFraction));
+  return [search, epochs - search];
+}
+
+/** SGD (Nesterov, momentum 0.9, decay on conv/linear weights only) with per-iteration cosine decay. */
+function makeOptimizer(
+  model: Module,
+  spec: OptimizerSpec,
+  totalSteps: number,
+): { optimizer: SGD; schedule: CosineSchedule } {
+  const lr = spec.lr ?? 0.01;
+  const optimizer = new SGD(splitDecay(model, spec.weightDecay ?? 5e-4), {
+    lr,
+    momentum: spec.momentum ?? 0.9,
+    nesterov: spec.nesterov ?? true,
+  });
+  return { optimizer, schedule: new CosineSchedule({ baseLr: lr, totalSteps: Math.max(1, totalSteps) }) };
+}
+
+function stepsPerEpoch(options: CommonOptions): number {
+  return Math.min(options.trainLoader.length, options.maxStepsPerEpoch ?? Infinity);
+}
+
+/** Epochs of plain training (fine-tune, uniform QAT): the nn training loop, events relabelled. */
+async function train(
+  options: CommonOptions,
+  optimizer: SGD,
+  schedule: CosineSchedule,
+  epochs: number,
+  first: number,
+  costOf: () => Promise<{ bits: LayerBits[]; cost: number; ratio: number }>,
+): Promise<void> {
+  for (let e = 0; e < epochs; e++) {
+    const started = Date.now();
+    const r = await trainEpoch(options.model, options.trainLoader, optimizer, {
+      epoch: first + e,
+      schedule,
+      lossFn: options.lossFn,
+      readLossEvery: options.readLossEvery,
+      maxSteps: options.maxStepsPerEpoch,
+      onEvent: (ev) => {
+        if (ev.type === 'batch') options.onEvent?.({ ...ev, stage: 'finetune' });
+      },
+    });
+    const c = await costOf();
+    options.onEvent?.({
+      type: 'epoch',
+      stage: 'finetune',
+      epoch: r.epoch,
+      loss: r.loss,
+      lr: r.lr,
+      seconds: (Date.now() - started) / 1000,
+      ...c,
+    });
+  }
+}
+
+/**
+ * One search epoch: like nn's trainEpoch, plus the budget penalty. Each step first reads the λ
+ * parameters back (BudgetPenalty.read, the one small readback per step), then records forward,
+ * backward and update in one scope.
+ */
+async function searchEpoch(
+  options: CommonOptions,
+  penalty: BudgetPenalty,
+  optimizer: SGD,
+  schedule: CosineSchedule,
+  epoch: number,
+): Promise<{ loss: number; lr: number }> {
+  const { model, trainLoader, lossFn = crossEntropyLoss, readLossEvery = 10, onEvent } = options;
+  const params = model.parameters();
+  const lossSum = keep(zeros([]));
+  const maxSteps = stepsPerEpoch(options);
+  let samples = 0;
+  let steps = 0;
+  model.train();
+  try {
+    for (const batch of trainLoader.batches(epoch)) {
+      if (steps >= maxSteps) {
+        batch.x.dispose();
+        batch.y.dispose();
+        break;
+      }
+      optimizer.setLr(schedule.lr(optimizer.stepCount));
+      const reading = await penalty.read();
+      const read = readLossEvery > 0 && (steps + 1) % readLossEvery === 0;
+      const lossView = scope(() => {
+        zeroGrad(params);
+        const task = lossFn(model.call(batch.x), batch.y);
+        backward(add(task, penalty.loss(reading)));
+        optimizer.step();
+        optimizer.zeroGrad();
+        zeroGrad(params);
+        noGrad(() => lossSum.assign(add(lossSum, mulScalar(task.detach(), batch.size))));
+        return read ? task.detach() : null;
+      });
+      batch.x.dispose();
+      batch.y.dispose();
+      samples += batch.size;
+      steps++;
+      let loss: number | undefined;
+      if (lossView) {
+        loss = (await lossView.data())[0];
+        lossView.dispose();
+      }
+      const { value, constraints } = reading.result;
+      onEvent?.({
+        type: 'batch',
+        stage: 'search',
+        epoch,
+        step: optimizer.stepCount,
+        batch: steps - 1,
+        batches: maxSteps,
+        loss,
+        lr: optimizer.lr,
+        penalty: { value, constraints },
+      });
+    }
+    return { loss: samples > 0 ? (await lossSum.data())[0] / samples : Number.NaN, lr: optimizer.lr };
+  } finally {
+    lossSum.dispose();
+  }
+}
+
+/** Resolves every budget against the model's layers (uniform:b → cost of the uniform model). */
+function resolveBudgets(
+  budget: BudgetSpec | readonly BudgetSpec[],
+  infos: readonly LayerInfo[],
+): Constraint[] {
+  const list = Array.isArray(budget) ? budget : [budget as BudgetSpec];
+  if (list.length === 0) throw new Error('runFracBits: expected at least one budget');
+  return list.map((b) => ({
+    model: b.costModel,
+    target: resolveTarget(b.costModel, infos, b.target),
+    kappa: b.kappa,
+  }));
+}
+
+async function finalEval(options: CommonOptions): Promise<EvalResult> {
+  options.onEvent?.({ type: 'stage', stage: 'evaluate' });
+  const r = await evaluate(options.model, options.testLoader, { lossFn: options.lossFn });
+  options.onEvent?.({ type: 'eval', stage: 'final', accuracy: r.accuracy, loss: r.loss });
+  return r;
+}
+
+/**
+ * FracBits end to end (FRACBITS.md §4): quantize `model` in place (search mode), search for
+ * round(E·searchFraction) epochs with loss = task + Σ κ·|cost − T|, discretise against the first
+ * budget, fine-tune the integer model for the remaining epochs, evaluate. One optimizer and one
+ * cosine schedule span all epochs.
+ */
+export async function runFracBits(options: RunFracBitsOptions): Promise<FracBitsResult> {
+  const [searchEpochs, finetuneEpochs] = checkEpochs(
+    'runFracBits',
+    options.epochs,
+    options.searchFraction ?? 0.8,
+  );
+  const range = options.bitsRange ?? [2, 8];
+  const { model, layers } = quantizeModel(options.model, {
+    targetBits: options.targetBits,
+    granularity: options.granularity,
+    bitsRange: range,
+    satRescale: options.satRescale,
+    activationSigned: options.activationSigned,
+    inputShape: options.inputShape,
+    mode: 'search',
+  });
+  const infos = layerInfos(model, options.inputShape);
+  const constraints = resolveBudgets(options.budget, infos);
+  const primary = constraints[0];
+  const penalty = new BudgetPenalty(model, infos, constraints);
+  const { optimizer, schedule } = makeOptimizer(
+    model,
+    options.optimizer ?? {},
+    options.epochs * stepsPerEpoch(options),
+  );
+  const costOf = async () => {
+    const bits = await getBits(model);
+    const cost = primary.model.evaluate(infos, assignmentFor(infos, bits)).total;
+    return { bits, cost, ratio: cost / primary.target };
+  };
+
+  options.onEvent?.({ type: 'stage', stage: 'search', epochs: searchEpochs });
+  for (let epoch = 0; epoch < searchEpochs; epoch++) {
+    const started = Date.now();
+    const r = await searchEpoch(options, penalty, optimizer, schedule, epoch);
+    options.onEvent?.({
+      type: 'epoch',
+      stage: 'search',
+      epoch,
+      ...r,
+      seconds: (Date.now() - started) / 1000,
+      ...(await costOf()),
+    });
+  }
+
+  options.onEvent?.({ type: 'stage', stage: 'discretize' });
+  const fractional = await evaluate(model, options.testLoader, { lossFn: options.lossFn });
+  options.onEvent?.({
+    type: 'eval',
+    stage: 'fractional',
+    accuracy: fractional.accuracy,
+    loss: fractional.loss,
+  });
+  const discretization = discretize({
+    layers: infos,
+    bits: assignmentFor(infos, await getBits(model)),
+    costModel: primary.model,
+    target: primary.target,
+    bitsRange: range,
+  });
+  setIntegerBits(
+    model,
+    infos.map((info, i) => ({ name: info.name, ...discretization.bits[i] })),
+  );
+  options.onEvent?.({ type: 'discretize', result: discretization, fractionalAccuracy: fractional.accuracy });
+
+  options.onEvent?.({ type: 'stage', stage: 'finetune', epochs: finetuneEpochs });
+  await train(options, optimizer, schedule, finetuneEpochs, searchEpochs, costOf);
+  const final = await finalEval(options);
+  const bits = await getBits(model);
+  return {
+    model,
+    layers,
+    infos,
+    bits,
+    accuracy: final.accuracy,
+    loss: final.loss,
+    cost: discretization.cost,
+    target: primary.target,
+    ratio: discretization.ratio,
+    unit: primary.model.unit,
+    satRescale: options.satRescale ?? false,
+    discretization,
+    fractionalAccuracy: fractional.accuracy,
+    kappa: constraints.map((c) => c.kappa),
+  };
+}
+
+export interface RunUniformQatOptions extends CommonOptions {
+  /** The uniform bit-width of every non-pinned layer (weights and activations). */
+  readonly bits: number;
+  /** Cost model to report the result with (e.g. BitOps); target = the same model's cost. */
+  readonly costModel: CostModel;
+}
+
+/**
+ * The uniform-precision QAT baseline: every non-pinned layer at W`bits`A`bits` (pinned layers as
+ * in FracBits), trained for all `epochs` with the same optimizer and schedule, then evaluated.
+ */
+export async function runUniformQat(options: RunUniformQatOptions): Promise<RunResult> {
+  checkEpochs('runUniformQat', options.epochs, 1);
+  const { model, layers } = quantizeModel(options.model, {
+    targetBits: options.bits,
+    granularity: options.granularity,
+    bitsRange: options.bitsRange ?? [Math.min(2, options.bits), 8],
+    satRescale: options.satRescale,
+    activationSigned: options.activationSigned,
+    inputShape: options.inputShape,
+    mode: 'fixed',
+  });
+  const infos = layerInfos(model, options.inputShape);
+  const { optimizer, schedule } = makeOptimizer(
+    model,
+    options.optimizer ?? {},
+    options.epochs * stepsPerEpoch(options),
+  );
+  const costOf = async () => {
+    const bits = await getBits(model);
+    const cost = options.costModel.evaluate(infos, assignmentFor(infos, bits)).total;
+    return { bits, cost, ratio: 1 };
+  };
+  options.onEvent?.({ type: 'stage', stage: 'finetune', epochs: options.epochs });
+  await train(options, optimizer, schedule, options.epochs, 0, costOf);
+  const final = await finalEval(options);
+  const { bits, cost } = await costOf();
+  return {
+    model,
+    layers,
+    infos,
+    bits,
+    accuracy: final.accuracy,
+    loss: final.loss,
+    cost,
+    target: cost,
+    ratio: 1,
+    unit: options.costModel.unit,
+    satRescale: options.satRescale ?? false,
+  };
+}
