@@ -126,6 +126,14 @@ export function encodeRaw(what: string, dataType: number, values: ArrayLike<numb
         checkInteger(what, v, dataType);
         view.setInt32(i * 4, v, true);
         break;
+      case DataType.INT16:
+        checkInteger(what, v, dataType);
+        view.setInt16(i * 2, v, true);
+        break;
+      case DataType.UINT16:
+        checkInteger(what, v, dataType);
+        view.setUint16(i * 2, v, true);
+        break;
       case DataType.INT8:
         checkInteger(what, v, dataType);
         view.setInt8(i, v);

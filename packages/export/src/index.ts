@@ -1,0 +1,31 @@
+/**
+ * @fracbits/export — ONNX in and out: a protobufjs-based ONNX reader/writer (schema/onnx.proto),
+ * `importOnnx` into @fracbits/nn modules, float and QDQ (mixed-precision integer) exporters, and a
+ * structural checker. Browser-safe; file helpers live in '@fracbits/export/node'.
+ */
+
+export { Clip, type GraphStep, OnnxGraphModule, type StepOp } from './import/graph-module.js';
+export { type ImportedOnnx, type ImportOnnxOptions, importOnnx } from './import/import.js';
+export {
+  attr,
+  type BuildOptions,
+  type Dim,
+  GraphBuilder,
+  IR_VERSION,
+  type NodeOptions,
+  OPSET_VERSION,
+  valueInfo,
+} from './proto/builder.js';
+export { assertValidModel, checkModel } from './proto/checker.js';
+export { decodeModel, encodeModel } from './proto/codec.js';
+export {
+  type DecodedTensor,
+  type ExternalDataReader,
+  makeTensor,
+  packInt4,
+  type ReadTensorOptions,
+  readTensor,
+  type TensorData,
+  unpackInt4,
+} from './proto/tensor-data.js';
+export * from './proto/types.js';

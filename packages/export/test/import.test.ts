@@ -1,0 +1,274 @@
+import { QConv2d, quantizeModel } from '@fracbits/core';
+import { BatchNorm2d, Conv2d, describeLayers, Linear } from '@fracbits/nn';
+import { describe, expect, it } from 'vitest';
+import { importOnnx } from '../src/import/import.js';
+import { attr, GraphBuilder } from '../src/proto/builder.js';
+import { encodeModel } from '../src/proto/codec.js';
+import { DataType } from '../src/proto/types.js';
+import { maxRelDiff, randomArray, runOurs } from './helpers.js';
+import { runOrtSingle } from './ort.js';
+
+const F = DataType.FLOAT;
+
+/** Adds float initializers with seeded random values. */
+function weights(b: GraphBuilder, name: string, dims: number[], seed: number, lo = -0.5, hi = 0.5): string {
+  return b.floats(
+    name,
+    dims,
+    randomArray(
+      dims.reduce((x, y) => x * y, 1),
+      seed,
+      lo,
+      hi,
+    ),
+  );
+}
+
+/** BatchNormalization with random but valid statistics. */
+function batchNorm(b: GraphBuilder, x: string, c: number, seed: number, name: string): string {
+  const scale = weights(b, `${name}.scale`, [c], seed, 0.5, 1.5);
+  const bias = weights(b, `${name}.bias`, [c], seed + 1);
+  const mean = weights(b, `${name}.mean`, [c], seed + 2);
+  const variance = weights(b, `${name}.var`, [c], seed + 3, 0.2, 2);
+  return b.node('BatchNormalization', [x, scale, bias, mean, variance], {
+    name,
+    attributes: [attr.float('epsilon', 1e-3)],
+  })[0];
+}
+
+/** conv+bn+relu+pool+gemm on an odd-sized input, with ONNX defaults that differ from PyTorch's. */
+function cnnModel(): Uint8Array {
+  const b = new GraphBuilder();
+  const x = b.input('image', F, ['N', 3, 9, 7]);
+  let y = b.node('Conv', [x, weights(b, 'c1.w', [5, 3, 3, 3], 1), weights(b, 'c1.b', [5], 2)], {
+    name: '/features/conv1/Conv',
+    attributes: [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1])],
+  })[0];
+  y = batchNorm(b, y, 5, 10, 'bn1');
+  y = b.node('Relu', [y], { name: 'relu1' })[0];
+  y = b.node('MaxPool', [y], {
+    name: 'pool1',
+    attributes: [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])],
+  })[0]; // [5, 4, 3]
+  y = b.node('Conv', [y, weights(b, 'c2.w', [6, 5, 3, 2], 3)], {
+    name: 'conv2',
+    attributes: [
+      attr.ints('strides', [2, 1]),
+      attr.ints('pads', [1, 0, 1, 0]),
+      attr.ints('dilations', [1, 2]),
+    ],
+  })[0]; // [6, 2, 1]
+  const lo = b.floats('zero', [], [0]);
+  const hi = b.floats('six', [], [6]);
+  y = b.node('Clip', [y, lo, hi], { name: 'relu6' })[0];
+  // count_include_pad defaults to 0 in ONNX; strides default to 1.
+  y = b.node('AveragePool', [y], {
+    name: 'avg',
+    attributes: [attr.ints('kernel_shape', [3, 1]), attr.ints('pads', [1, 0, 1, 0])],
+  })[0];
+  y = b.node('Flatten', [y], { name: 'flatten' })[0]; // [12]
+  y = b.node('Gemm', [y, weights(b, 'fc1.w', [7, 12], 4), weights(b, 'fc1.b', [1, 7], 5)], {
+    name: 'fc1',
+    attributes: [attr.int('transB', 1), attr.float('alpha', 0.5), attr.float('beta', 2)],
+  })[0];
+  y = b.node('Relu', [y], { name: 'relu2' })[0];
+  y = b.node('Gemm', [y, weights(b, 'fc2.w', [7, 4], 6), weights(b, 'fc2.b', [4], 7)], { name: 'fc2' })[0];
+  b.output(y, F, ['N', 4]);
+  return encodeModel(b.build());
+}
+
+/** A residual block: relu(bn(conv(x')) + x') with x' = relu(conv(x)), then a head with MatMul. */
+function residualModel(): Uint8Array {
+  const b = new GraphBuilder();
+  const x = b.input('x', F, [2, 4, 5, 5]);
+  let y = b.node('Conv', [x, weights(b, 'stem.w', [6, 4, 3, 3], 20)], {
+    name: 'stem',
+    attributes: [attr.ints('pads', [1, 1, 1, 1])],
+  })[0];
+  const skip = b.node('Relu', [y], { name: 'stem_relu' })[0];
+  y = b.node('Conv', [skip, weights(b, 'body.w', [6, 6, 3, 3], 21)], {
+    name: 'body_conv',
+    attributes: [attr.ints('pads', [1, 1, 1, 1])],
+  })[0];
+  y = batchNorm(b, y, 6, 30, 'body_bn');
+  y = b.node('Add', [y, skip], { name: 'residual_add' })[0];
+  y = b.node('Relu', [y], { name: 'out_relu' })[0];
+  y = b.node('GlobalAveragePool', [y], { name: 'gap' })[0];
+  const shape = b.node('Constant', [], {
+    name: 'shape_const',
+    attributes: [attr.tensor('value', { dims: [2], data_type: DataType.INT64, int64_data: [0, -1] })],
+  })[0];
+  y = b.node('Reshape', [y, shape], { name: 'reshape' })[0];
+  y = b.node('MatMul', [y, weights(b, 'head.w', [6, 3], 22)], { name: 'head' })[0];
+  y = b.node('Add', [weights(b, 'head.b', [3], 23), y], { name: 'head_bias' })[0];
+  y = b.node('Dropout', [y], { name: 'drop' })[0];
+  y = b.node('Identity', [y], { name: 'out' })[0];
+  b.output(y, F, [2, 3]);
+  return encodeModel(b.build());
+}
+
+/** Depthwise + pointwise convs, a general Clip (opset-11 inputs from Constants), Flatten axis 2. */
+function depthwiseModel(): Uint8Array {
+  const b = new GraphBuilder();
+  const x = b.input('x', F, ['batch', 3, 8, 7]);
+  let y = b.node('Conv', [x, weights(b, 'dw.w', [3, 1, 3, 3], 40), weights(b, 'dw.b', [3], 41)], {
+    name: 'dw',
+    attributes: [attr.int('group', 3), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])],
+  })[0];
+  const lo = b.node('Constant', [], { name: 'lo', attributes: [attr.float('value_float', -0.25)] })[0];
+  const hi = b.node('Constant', [], { name: 'hi', attributes: [attr.float('value_float', 0.5)] })[0];
+  y = b.node('Clip', [y, lo, hi], { name: 'clip' })[0];
+  y = b.node('Conv', [y, weights(b, 'pw.w', [5, 3, 1, 1], 42)], { name: 'pw' })[0];
+  y = b.node('MaxPool', [y], {
+    name: 'pool',
+    attributes: [
+      attr.ints('kernel_shape', [3, 3]),
+      attr.ints('pads', [1, 1, 1, 1]),
+      attr.ints('strides', [1, 2]),
+    ],
+  })[0];
+  y = b.node('Flatten', [y], { name: 'flat', attributes: [attr.int('axis', 2)] })[0];
+  b.output(y, F, ['rows', 8]);
+  return encodeModel(b.build());
+}
+
+async function expectMatchesOrt(bytes: Uint8Array, dims: number[], seed: number): Promise<void> {
+  const imported = importOnnx(bytes);
+  expect(imported.inputShape).toEqual(dims.slice(1));
+  const input = randomArray(
+    dims.reduce((a, b) => a * b, 1),
+    seed,
+  );
+  const ours = runOurs(imported.model, input, dims);
+  const ort = await runOrtSingle(bytes, input, dims);
+  expect(ours.dims).toEqual(ort.dims);
+  expect(maxRelDiff(ours.data, ort.data)).toBeLessThan(1e-5);
+}
+
+describe('importOnnx', () => {
+  it('conv + bn + relu + pool + gemm matches onnxruntime', async () => {
+    await expectMatchesOrt(cnnModel(), [3, 3, 9, 7], 100);
+    const imported = importOnnx(cnnModel());
+    expect(imported.outputShape).toEqual([4]);
+    expect(imported.numClasses).toBe(4);
+    expect(imported.metadata['onnx.opset']).toBe('21');
+  });
+
+  it('a residual Add of two branches, Constant/Reshape, MatMul + bias, Dropout, Identity', async () => {
+    await expectMatchesOrt(residualModel(), [2, 4, 5, 5], 101);
+  });
+
+  it('depthwise conv, general Clip, strided padded max pool, Flatten(axis 2)', async () => {
+    await expectMatchesOrt(depthwiseModel(), [2, 3, 8, 7], 102);
+  });
+
+  it('registers layers under the ONNX node names, so describeLayers and quantizers see them', () => {
+    const { model, inputShape } = importOnnx(cnnModel());
+    expect(model.getModule('features_conv1_Conv')).toBeInstanceOf(Conv2d);
+    expect(model.onnxNames.get('features_conv1_Conv')).toBe('/features/conv1/Conv');
+    expect(model.getModule('bn1')).toBeInstanceOf(BatchNorm2d);
+    expect(model.getModule('fc2')).toBeInstanceOf(Linear);
+    const layers = describeLayers(model, inputShape);
+    expect(layers.map((l) => [l.name, l.kind, l.outputShape])).toEqual([
+      ['features_conv1_Conv', 'conv', [1, 5, 9, 7]],
+      ['conv2', 'conv', [1, 6, 2, 1]],
+      ['fc1', 'linear', [1, 7]],
+      ['fc2', 'linear', [1, 4]],
+    ]);
+    expect(layers[1]).toMatchObject({ stride: [2, 1], padding: [1, 0], dilation: [1, 2], hasBias: false });
+    const q = quantizeModel(model, { targetBits: 4, inputShape, mode: 'fixed' });
+    expect(q.layers.map((l) => l.name)).toEqual(['features_conv1_Conv', 'conv2', 'fc1', 'fc2']);
+    expect(model.getModule('conv2')).toBeInstanceOf(QConv2d);
+    const out = runOurs(model, randomArray(2 * 3 * 9 * 7, 5), [2, 3, 9, 7]);
+    expect(out.dims).toEqual([2, 4]);
+    expect(out.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('keeps a state dict keyed by node names and runs any batch size', () => {
+    const { model } = importOnnx(residualModel());
+    const keys = [...model.stateDict().keys()];
+    expect(keys).toContain('stem.weight');
+    expect(keys).toContain('body_bn.running_var');
+    expect(keys).toContain('const_0');
+    expect(runOurs(model, randomArray(5 * 4 * 5 * 5, 1), [5, 4, 5, 5]).dims).toEqual([5, 3]);
+  });
+});
+
+describe('importOnnx errors', () => {
+  function single(opType: string, extra: (b: GraphBuilder, x: string) => string[], options = {}): Uint8Array {
+    const b = new GraphBuilder();
+    const x = b.input('x', F, ['N', 2, 4, 4]);
+    const [y] = b.node(opType, extra(b, x), { name: 'bad', ...options });
+    b.output(y, F, ['N', 2, 4, 4]);
+    return encodeModel(b.build());
+  }
+
+  it('rejects malformed bytes', () => {
+    expect(() => importOnnx(new Uint8Array([1, 2, 3, 250, 251]))).toThrow(/importOnnx: .*not an ONNX model/);
+    expect(() => importOnnx(new Uint8Array(0))).toThrow(/importOnnx: .*empty/);
+    const truncated = cnnModel().subarray(0, 200);
+    expect(() => importOnnx(truncated)).toThrow(/importOnnx/);
+  });
+
+  it('names the node and op type of an unsupported op', () => {
+    expect(() => importOnnx(single('LSTM', (_, x) => [x]))).toThrow(
+      /importOnnx: node "bad" \(LSTM\): unsupported op type \(supported: Conv, Gemm/,
+    );
+    expect(() => importOnnx(single('Relu', (_, x) => [x], { domain: 'com.example' }))).toThrow(/com.example/);
+  });
+
+  it('names the node reading a missing initializer', () => {
+    const model = cnnModel();
+    const b = new GraphBuilder();
+    const x = b.input('x', F, ['N', 2, 4, 4]);
+    const [y] = b.node('Conv', [x, x], { name: 'conv' });
+    b.output(y, F, ['N', 2, 4, 4]);
+    const proto = b.build();
+    proto.graph!.node![0].input = ['x', 'missing_weight'];
+    expect(() => importOnnx(encodeModel(proto))).toThrow(
+      /node 0 "conv" \(Conv\) reads "missing_weight", which is not defined/,
+    );
+    expect(model.length).toBeGreaterThan(0);
+  });
+
+  it('rejects dynamic shapes, computed weights and unsupported attributes with reasons', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', F, ['N', 3, 'H', 'W']);
+    b.output(b.node('Relu', [x])[0], F, ['N', 3, 'H', 'W']);
+    expect(() => importOnnx(encodeModel(b.build()))).toThrow(
+      /dimension 2 is "H"; only the batch dimension may be dynamic/,
+    );
+
+    expect(() => importOnnx(single('MatMul', (_, x) => [x, x]))).toThrow(
+      /node "bad" \(MatMul\): only a constant right operand/,
+    );
+    expect(() =>
+      importOnnx(
+        single('Conv', (b, x) => [x, weights(b, 'w', [2, 2, 3, 3], 1)], {
+          attributes: [attr.ints('pads', [1, 1, 0, 0])],
+        }),
+      ),
+    ).toThrow(/node "bad" \(Conv\): asymmetric pads \[1, 1, 0, 0\] are not supported/);
+    expect(() =>
+      importOnnx(
+        single('Conv', (b, x) => [x, weights(b, 'w', [2, 2, 3, 3], 1)], {
+          attributes: [attr.string('auto_pad', 'SAME_UPPER')],
+        }),
+      ),
+    ).toThrow(/auto_pad "SAME_UPPER" is not supported/);
+    expect(() =>
+      importOnnx(
+        single('MaxPool', (_, x) => [x], {
+          attributes: [attr.ints('kernel_shape', [2, 2]), attr.int('ceil_mode', 1)],
+        }),
+      ),
+    ).toThrow(/node "bad" \(MaxPool\): ceil_mode = 1 is not supported/);
+    expect(() => importOnnx(single('Relu', (_, x) => [x], { attributes: [attr.float('alpha', 1)] }))).toThrow(
+      /node "bad" \(Relu\): attribute "alpha" is not supported/,
+    );
+    // A shape mismatch found by the shape walk names the node too.
+    expect(() => importOnnx(single('Conv', (b, x) => [x, weights(b, 'w', [2, 5, 3, 3], 1)]))).toThrow(
+      /node "bad" \(Conv\): Conv2d\(5→2\): expected input \[N, 5, H, W\], got \[1, 2, 4, 4\]/,
+    );
+  });
+});
