@@ -2,7 +2,7 @@
  * The quant/ kernels: CPU twins against hand-computed FracBits values, and the WGSL against the
  * twins bit for bit on a WebGPU adapter when one is available (lavapipe in CI). The GPU part
  * drives the WGSL directly through `webgpu` (Dawn) so it checks the shaders themselves, not a
- * backend; it is skipped where `webgpu` or an adapter is missing.
+ * backend; it is skipped where `webgpu` or an adapter is missing (and fails in CI).
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -301,9 +301,18 @@ function mismatches(a: Float32Array, b: Float32Array): string[] {
   return bad;
 }
 
+// In CI (which runs on lavapipe) a missing adapter fails instead of silently skipping, as in
+// @fracbits/webgpu's tests.
+const inCi =
+  process.env.CI !== undefined &&
+  process.env.CI !== '' &&
+  process.env.CI !== 'false' &&
+  process.env.CI !== '0';
+
 let gpu: Gpu | null = null;
 beforeAll(async () => {
   gpu = await openGpu();
+  if (!gpu && inCi) throw new Error('quant WGSL tests need a WebGPU adapter in CI (webgpu + lavapipe)');
 });
 afterAll(() => {
   gpu?.device.destroy();
