@@ -82,6 +82,9 @@ export abstract class QuantizedLayer<L extends Conv2d | Linear = Conv2d | Linear
         `${who}: expected targetBits inside the bit range [${range[0]}, ${range[1]}], got ${target}`,
       );
     }
+    if (mode === 'fixed' && !Number.isInteger(target)) {
+      throw new Error(`${who}: mode 'fixed' needs integer targetBits, got ${target}`);
+    }
     // Search starts off the integer (the λ gradient vanishes on integers); fixed mode uses it.
     const init = mode === 'search' ? initialLambda(target) : target;
     const backend = layer.weight.backend;

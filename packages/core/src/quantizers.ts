@@ -121,7 +121,16 @@ export function fracQuantize(
     shift: options.shift ?? 0,
     axis: options.axis ?? 0,
   };
-  return runOp(fracQuantizeOp, [u, lambdaHat], attrs)[0];
+  return withoutPartials(runOp(fracQuantizeOp, [u, lambdaHat], attrs));
+}
+
+/**
+ * The first output of a quantizer op. The others are gradient partials: the autograd record keeps
+ * them alive until the backward; when nothing was recorded (no grad needed) they are freed now.
+ */
+function withoutPartials([out, ...partials]: Tensor[]): Tensor {
+  if (!out.node) for (const t of partials) t.dispose();
+  return out;
 }
 
 // ---- clampBits ---------------------------------------------------------------------------------
@@ -245,5 +254,5 @@ export function pact(x: Tensor, alpha: Tensor, lambdaHat: Tensor, options: PactO
   const signed = options.signed ?? false;
   const zero = options.zeroLevel ?? (signed ? WEIGHT_ZERO_LEVEL : ACTIVATION_ZERO_LEVEL);
   if (!Number.isFinite(zero)) throw new Error(`pact: expected a finite zero level, got ${zero}`);
-  return runOp(pactOp, [x, alpha, lambdaHat], { signed, zero, axis: options.axis ?? 1 })[0];
+  return withoutPartials(runOp(pactOp, [x, alpha, lambdaHat], { signed, zero, axis: options.axis ?? 1 }));
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { backward, gradCheck, mul, scope, sum, type Tensor, tensor } from '@fracbits/tensor';
+import { backward, getBackend, gradCheck, mul, scope, sum, type Tensor, tensor } from '@fracbits/tensor';
 import { describe, expect, it } from 'vitest';
 import { clampBits, fracQuantize, pact, quantizeWeight, satRescale } from '../src/index.js';
 
@@ -64,6 +64,15 @@ describe('fracQuantize', () => {
       eps: 1e-2,
     });
     expect(r.failures).toEqual([]);
+  });
+
+  it('frees the gradient partials at once when no gradient is recorded', () => {
+    const before = getBackend().memory().liveBuffers;
+    const u = tensor([0.2, 0.7]);
+    const q = fracQuantize(u, tensor([2.5]), 0);
+    const y = pact(u, tensor([1]), tensor([3]), { axis: 0 });
+    expect(getBackend().memory().liveBuffers - before).toBe(6); // u, two λ, α, q, y
+    for (const t of [u, q, y]) t.dispose();
   });
 
   it('rejects bit-widths that do not match the input', () => {
