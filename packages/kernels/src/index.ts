@@ -25,3 +25,7 @@ export * from './pool/avg.js';
 export * from './norm/stats.js';
 export * from './norm/apply.js';
 export * from './norm/backward.js';
+export * from './lowbit/format.js';
+export * from './lowbit/pack.js';
+export * from './lowbit/im2col.js';
+export * from './lowbit/gemm.js';
