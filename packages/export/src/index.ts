@@ -4,6 +4,28 @@
  * structural checker. Browser-safe; file helpers live in '@fracbits/export/node'.
  */
 
+export {
+  exportOnnxFloat,
+  exportOnnxQdq,
+  type OnnxExportOptions,
+  type QdqExport,
+  type QdqExportOptions,
+} from './export/export.js';
+export {
+  type EncodedWeights,
+  encodeWeights,
+  type LayerExport,
+  WEIGHT_ENCODINGS,
+  type WeightEncoding,
+} from './export/qdq.js';
+export {
+  type ExportFormat,
+  type LayerRecord,
+  type ModuleWriter,
+  type OnnxValue,
+  registerOnnxWriter,
+  type WriteContext,
+} from './export/writer.js';
 export { Clip, type GraphStep, OnnxGraphModule, type StepOp } from './import/graph-module.js';
 export { type ImportedOnnx, type ImportOnnxOptions, importOnnx } from './import/import.js';
 export {

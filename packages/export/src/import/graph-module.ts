@@ -11,9 +11,11 @@ import {
   add,
   broadcastShapes,
   formatShape,
+  pad,
   reshape,
   type Shape,
   sizeOf,
+  slice,
   type Tensor,
   transpose,
   unary,
@@ -32,7 +34,16 @@ export type StepOp =
   /** ONNX Flatten: [prod(dims before axis), prod(dims from axis)]. */
   | { readonly kind: 'flatten'; readonly axis: number }
   /** Swaps the two axes of a matrix (Gemm's transA). */
-  | { readonly kind: 'transpose' };
+  | { readonly kind: 'transpose' }
+  /** ONNX Slice with positive steps, one entry per axis (ends are clamped to the axis). */
+  | {
+      readonly kind: 'slice';
+      readonly starts: readonly number[];
+      readonly ends: readonly number[];
+      readonly steps: readonly number[];
+    }
+  /** ONNX Pad in constant mode: `pads` = [begin per axis..., end per axis...], all ≥ 0. */
+  | { readonly kind: 'pad'; readonly pads: readonly number[]; readonly value: number };
 
 export interface GraphStep {
   /** The ONNX node this step came from (for errors). */
@@ -76,6 +87,30 @@ export function flattenTarget(input: Shape, axis: number): number[] {
   if (a < 0 || a > input.length)
     throw new Error(`Flatten: axis ${axis} is out of range for input ${formatShape(input)}`);
   return [sizeOf(input.slice(0, a)), sizeOf(input.slice(a))];
+}
+
+/** The output shape of ONNX Slice (positive steps) on `input`, as tensor's `slice` computes it. */
+export function sliceTarget(
+  input: Shape,
+  starts: readonly number[],
+  ends: readonly number[],
+  steps: readonly number[],
+): number[] {
+  if (starts.length !== input.length) {
+    throw new Error(`Slice: expected ${input.length} axes, got starts for ${starts.length}`);
+  }
+  return input.map((n, k) => {
+    const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
+    const [s, e] = [clampIndex(starts[k]), clampIndex(ends[k])];
+    return e > s ? Math.ceil((e - s) / steps[k]) : 0;
+  });
+}
+
+/** The per-axis [before, after] pairs of ONNX pads for a rank. */
+export function padPairs(pads: readonly number[], rank: number): [number, number][] {
+  if (pads.length !== 2 * rank)
+    throw new Error(`Pad: expected ${2 * rank} pads for rank ${rank}, got ${pads.length}`);
+  return Array.from({ length: rank }, (_, k) => [pads[k], pads[k + rank]] as [number, number]);
 }
 
 /** min(max(x, min), max) for bounds other than ReLU's and ReLU6's. */
@@ -188,6 +223,10 @@ export class OnnxGraphModule extends Module {
         if (inputs[0].length !== 2)
           throw new Error(`Transpose: expected a matrix, got ${formatShape(inputs[0])}`);
         return [inputs[0][1], inputs[0][0]];
+      case 'slice':
+        return sliceTarget(inputs[0], op.starts, op.ends, op.steps);
+      case 'pad':
+        return padPairs(op.pads, inputs[0].length).map(([b, a], k) => b + inputs[0][k] + a);
     }
   }
 
@@ -206,6 +245,10 @@ export class OnnxGraphModule extends Module {
         return reshape(inputs[0], flattenTarget(inputs[0].shape, op.axis));
       case 'transpose':
         return transpose(inputs[0], 0, 1);
+      case 'slice':
+        return slice(inputs[0], op.starts, op.ends, op.steps);
+      case 'pad':
+        return pad(inputs[0], padPairs(op.pads, inputs[0].rank), op.value);
     }
   }
 

@@ -15,6 +15,8 @@ import {
   type Module,
   ReLU,
   ReLU6,
+  Sigmoid,
+  Tanh,
 } from '@fracbits/nn';
 import { formatShape, Rng, type Tensor, tensor } from '@fracbits/tensor';
 import type { DecodedTensor } from '../proto/tensor-data.js';
@@ -256,10 +258,13 @@ const batchNormalization: Converter = (ctx, node, attrs) => {
   ctx.addLayer(x, bn);
 };
 
-const relu: Converter = (ctx, node, attrs) => {
-  attrs.allowOnly([]);
-  ctx.addLayer(ctx.computed(input(node, 0)), new ReLU());
-};
+/** A parameter-free activation module. */
+function activation(make: () => Module): Converter {
+  return (ctx, node, attrs) => {
+    attrs.allowOnly([]);
+    ctx.addLayer(ctx.computed(input(node, 0)), make());
+  };
+}
 
 const clip: Converter = (ctx, node, attrs) => {
   attrs.allowOnly(['min', 'max']);
@@ -388,6 +393,60 @@ const addOp: Converter = (ctx, node, attrs) => {
   ctx.addStep([ctx.computed(x)], { kind: 'addConstant', buffer });
 };
 
+/** Integer list from an optional constant input, or from an attribute (older opsets). */
+function intList(
+  ctx: ImportContext,
+  node: NodeProto,
+  attrs: NodeAttributes,
+  i: number,
+  name: string,
+): number[] | undefined {
+  if (input(node, i) !== '') return Array.from(ctx.constant(input(node, i), name).values);
+  return attrs.ints(name, undefined);
+}
+
+const sliceOp: Converter = (ctx, node, attrs) => {
+  attrs.allowOnly(['starts', 'ends', 'axes']);
+  const x = ctx.computed(input(node, 0));
+  const rank = ctx.shapeOf(x).length;
+  const starts = intList(ctx, node, attrs, 1, 'starts') ?? fail(node, 'starts is required');
+  const ends = intList(ctx, node, attrs, 2, 'ends') ?? fail(node, 'ends is required');
+  const axes = intList(ctx, node, attrs, 3, 'axes') ?? starts.map((_, k) => k);
+  const steps = intList(ctx, node, attrs, 4, 'steps') ?? starts.map(() => 1);
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
+    fail(node, 'starts, ends, axes and steps must have the same length');
+  }
+  const op = {
+    kind: 'slice' as const,
+    starts: new Array(rank).fill(0),
+    ends: new Array(rank).fill(Number.MAX_SAFE_INTEGER),
+    steps: new Array(rank).fill(1),
+  };
+  axes.forEach((a, j) => {
+    const axis = a < 0 ? a + rank : a;
+    if (axis < 0 || axis >= rank) fail(node, `axis ${a} is out of range for rank ${rank}`);
+    if (steps[j] < 1) fail(node, `step ${steps[j]} is not supported (only positive steps)`);
+    op.starts[axis] = starts[j];
+    op.ends[axis] = Math.min(ends[j], Number.MAX_SAFE_INTEGER);
+    op.steps[axis] = steps[j];
+  });
+  ctx.addStep([x], op);
+};
+
+const padOp: Converter = (ctx, node, attrs) => {
+  attrs.allowOnly(['mode', 'pads', 'value']);
+  const mode = attrs.string('mode', 'constant');
+  if (mode !== 'constant') fail(node, `mode "${mode}" is not supported (only constant)`);
+  if (input(node, 3) !== '') fail(node, 'the axes input is not supported');
+  const x = ctx.computed(input(node, 0));
+  const pads = intList(ctx, node, attrs, 1, 'pads') ?? fail(node, 'pads is required');
+  if (pads.some((p) => p < 0)) fail(node, `negative pads [${pads.join(', ')}] (cropping) are not supported`);
+  const value = attrs.has('value')
+    ? attrs.float('value', 0)
+    : (scalarOf(ctx, node, 2, 'constant_value') ?? 0);
+  ctx.addStep([x], { kind: 'pad', pads, value });
+};
+
 const identity: Converter = (ctx, node, attrs) => {
   attrs.allowOnly([]);
   ctx.alias(node.output![0], input(node, 0));
@@ -430,7 +489,9 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Gemm: gemm,
   MatMul: matMul,
   BatchNormalization: batchNormalization,
-  Relu: relu,
+  Relu: activation(() => new ReLU()),
+  Tanh: activation(() => new Tanh()),
+  Sigmoid: activation(() => new Sigmoid()),
   Clip: clip,
   MaxPool: maxPool,
   AveragePool: averagePool,
@@ -438,6 +499,8 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = {
   Flatten: flatten,
   Reshape: reshape,
   Add: addOp,
+  Slice: sliceOp,
+  Pad: padOp,
   Identity: identity,
   Dropout: dropout,
   Constant: constant,
