@@ -80,37 +80,44 @@ describe('gemm/matmul CPU twin', () => {
     );
   });
 
+  // m ≤ 32 reads B in place through its strides; larger m packs it: cover both.
   it.each([
-    [false, true],
-    [true, false],
-    [true, true],
-  ])('reads transposed operands through strides (transA %s, transB %s)', (ta, tb) => {
-    const [m, n, k] = [13, 11, 17];
+    [13, false, true],
+    [13, true, false],
+    [13, true, true],
+    [41, false, true],
+    [41, true, false],
+    [41, true, true],
+  ])('reads transposed operands through strides (m = %i, transA %s, transB %s)', (m, ta, tb) => {
+    const [n, k] = [11, 17];
     const a = ta ? { row: 1, col: m } : { row: k, col: 1 };
     const b = tb ? { row: 1, col: k } : { row: n, col: 1 };
     check({ m, n, k, a, b, c: { row: n } }, { a: m * k, b: k * n, c: m * n }, 7);
   });
 
-  it('handles batches, broadcast (stride 0) operands, summed products, bias and β = 1', () => {
-    const [m, n, k] = [7, 9, 5];
-    check(
-      {
-        m,
-        n,
-        k,
-        batch1: 3,
-        batch2: 2,
-        sumCount: 3,
-        a: { row: k, col: 1, batch1: 0, batch2: m * k, sum: 2 * m * k },
-        b: { row: 1, col: k, batch1: 2 * k * n, batch2: k * n, sum: 6 * k * n },
-        c: { offset: 4, row: n + 2, batch1: 2 * m * (n + 2), batch2: m * (n + 2) },
-        bias: { row: 1, col: 0, batch2: m },
-        beta: 1,
-      },
-      { a: 6 * m * k, b: 18 * k * n, bias: 2 * m, c: 4 + 6 * m * (n + 2) },
-      11,
-    );
-  });
+  it.each([7, 35])(
+    'handles batches, broadcast (stride 0) operands, summed products, bias and β = 1 (m = %i)',
+    (m) => {
+      const [n, k] = [9, 5];
+      check(
+        {
+          m,
+          n,
+          k,
+          batch1: 3,
+          batch2: 2,
+          sumCount: 3,
+          a: { row: k, col: 1, batch1: 0, batch2: m * k, sum: 2 * m * k },
+          b: { row: 1, col: k, batch1: 2 * k * n, batch2: k * n, sum: 6 * k * n },
+          c: { offset: 4, row: n + 2, batch1: 2 * m * (n + 2), batch2: m * (n + 2) },
+          bias: { row: 1, col: 0, batch2: m },
+          beta: 1,
+        },
+        { a: 6 * m * k, b: 18 * k * n, bias: 2 * m, c: 4 + 6 * m * (n + 2) },
+        11,
+      );
+    },
+  );
 
   it('is exact when every partial sum is representable (small integers)', () => {
     const [m, n, k] = [6, 10, 300];

@@ -11,6 +11,7 @@ export const im2colKernel = defineKernel(shaderSources['conv/im2col'], {
   dispatch: (p) => linearDispatch(p.count * p.c * p.kh * p.kw * p.ho * p.wo, 256),
   cpu: ([x, col], p) => {
     const { n0, count, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo } = p;
+    // Zero runs are short (a few padded positions per row): plain loops beat TypedArray.fill calls.
     let d = 0;
     for (let n = 0; n < count; n++) {
       for (let ch = 0; ch < c; ch++) {
@@ -20,17 +21,18 @@ export const im2colKernel = defineKernel(shaderSources['conv/im2col'], {
           for (let kx = 0; kx < kw; kx++) {
             const [oxLo, oxHi] = validRange(w, wo, sw, pw, kx * dw);
             const shiftX = kx * dw - pw;
-            col.fill(0, d, d + oyLo * wo);
-            d += oyLo * wo;
-            for (let oy = oyLo; oy < oyHi; oy++) {
+            for (const end = d + oyLo * wo; d < end; d++) col[d] = 0;
+            for (let oy = oyLo; oy < oyHi; oy++, d += wo) {
               const src = plane + (oy * sh - ph + ky * dh) * w + shiftX;
-              col.fill(0, d, d + oxLo);
-              for (let ox = oxLo; ox < oxHi; ox++) col[d + ox] = x[src + ox * sw];
-              col.fill(0, d + oxHi, d + wo);
-              d += wo;
+              for (let ox = 0; ox < oxLo; ox++) col[d + ox] = 0;
+              if (sw === 1) {
+                for (let ox = oxLo; ox < oxHi; ox++) col[d + ox] = x[src + ox];
+              } else {
+                for (let ox = oxLo; ox < oxHi; ox++) col[d + ox] = x[src + ox * sw];
+              }
+              for (let ox = oxHi; ox < wo; ox++) col[d + ox] = 0;
             }
-            col.fill(0, d, d + (ho - oyHi) * wo);
-            d += (ho - oyHi) * wo;
+            for (const end = d + (ho - oyHi) * wo; d < end; d++) col[d] = 0;
           }
         }
       }

@@ -1,6 +1,6 @@
 import { defineKernel, linearDispatch } from '../descriptor.js';
 import { shaderSources } from '../generated/shaders.js';
-import { windowTaps } from './geometry.js';
+import { tapHi, tapLo } from './geometry.js';
 
 /**
  * Average pooling: buffers `[x, y]`, params from `pool2dParams(g, countIncludePad)`. The window
@@ -14,9 +14,11 @@ export const avgPoolKernel = defineKernel(shaderSources['pool/avg'], {
     for (let pl = 0; pl < planes; pl++) {
       const plane = pl * h * w;
       for (let oy = 0; oy < ho; oy++) {
-        const [kyLo, kyHi] = windowTaps(oy, kh, sh, ph, h);
+        const kyLo = tapLo(oy, sh, ph);
+        const kyHi = tapHi(oy, kh, sh, ph, h);
         for (let ox = 0; ox < wo; ox++, o++) {
-          const [kxLo, kxHi] = windowTaps(ox, kw, sw, pw, w);
+          const kxLo = tapLo(ox, sw, pw);
+          const kxHi = tapHi(ox, kw, sw, pw, w);
           let acc = 0;
           for (let ky = kyLo; ky < kyHi; ky++) {
             const row = plane + (oy * sh - ph + ky) * w + ox * sw - pw;
@@ -44,9 +46,11 @@ export const avgPoolBackwardKernel = defineKernel(shaderSources['pool/avg-backwa
     for (let pl = 0; pl < planes; pl++) {
       const plane = pl * h * w;
       for (let oy = 0; oy < ho; oy++) {
-        const [kyLo, kyHi] = windowTaps(oy, kh, sh, ph, h);
+        const kyLo = tapLo(oy, sh, ph);
+        const kyHi = tapHi(oy, kh, sh, ph, h);
         for (let ox = 0; ox < wo; ox++, o++) {
-          const [kxLo, kxHi] = windowTaps(ox, kw, sw, pw, w);
+          const kxLo = tapLo(ox, sw, pw);
+          const kxHi = tapHi(ox, kw, sw, pw, w);
           const count = countIncludePad ? kh * kw : (kyHi - kyLo) * (kxHi - kxLo);
           const v = Math.fround(dy[o] / count);
           for (let ky = kyLo; ky < kyHi; ky++) {

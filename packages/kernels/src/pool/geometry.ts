@@ -20,9 +20,14 @@ export function pool2dParams(g: Pool2dGeometry, countIncludePad = false): Params
   return { ...g, countIncludePad: countIncludePad ? 1 : 0 };
 }
 
-/** [lo, hi): the window taps k whose position o·s − p + k lies inside [0, size). */
-export function windowTaps(o: number, k: number, s: number, p: number, size: number): [number, number] {
-  const start = o * s - p;
-  const lo = Math.max(0, -start);
-  return [lo, Math.max(lo, Math.min(k, size - start))];
+/**
+ * The window taps k in [tapLo, tapHi) are those whose position o·s − p + k lies inside [0, size)
+ * (two scalar functions rather than a pair, so the CPU twins' loops allocate nothing).
+ */
+export function tapLo(o: number, s: number, p: number): number {
+  return Math.max(0, p - o * s);
+}
+
+export function tapHi(o: number, k: number, s: number, p: number, size: number): number {
+  return Math.max(tapLo(o, s, p), Math.min(k, size + p - o * s));
 }

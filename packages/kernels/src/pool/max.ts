@@ -1,6 +1,6 @@
 import { defineKernel, linearDispatch } from '../descriptor.js';
 import { shaderSources } from '../generated/shaders.js';
-import { windowTaps } from './geometry.js';
+import { tapHi, tapLo } from './geometry.js';
 
 /**
  * Max pooling: buffers `[x, y, argmax]` (argmax int32: iy·w + ix within the plane), params from
@@ -15,9 +15,11 @@ export const maxPoolKernel = defineKernel(shaderSources['pool/max'], {
     for (let pl = 0; pl < planes; pl++) {
       const plane = pl * h * w;
       for (let oy = 0; oy < ho; oy++) {
-        const [kyLo, kyHi] = windowTaps(oy, kh, sh, ph, h);
+        const kyLo = tapLo(oy, sh, ph);
+        const kyHi = tapHi(oy, kh, sh, ph, h);
         for (let ox = 0; ox < wo; ox++, o++) {
-          const [kxLo, kxHi] = windowTaps(ox, kw, sw, pw, w);
+          const kxLo = tapLo(ox, sw, pw);
+          const kxHi = tapHi(ox, kw, sw, pw, w);
           let best = 0;
           let bestIdx = -1;
           for (let ky = kyLo; ky < kyHi; ky++) {
