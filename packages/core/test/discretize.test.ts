@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { discretize, roundBits } from '../src/index.js';
 
 const vectors = JSON.parse(
-  readFileSync(new URL('./fixtures/fracbits-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../fixtures/fracbits-vectors.json', import.meta.url), 'utf8'),
 );
 const bitops = bitopsModel({ unit: 'BitOps' });
 

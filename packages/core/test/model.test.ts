@@ -17,7 +17,7 @@ import {
 } from '../src/index.js';
 
 const vectors = JSON.parse(
-  readFileSync(new URL('./fixtures/fracbits-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../fixtures/fracbits-vectors.json', import.meta.url), 'utf8'),
 );
 const L = vectors.lenet_bitops_layerwise;
 

@@ -5,7 +5,7 @@ import { clampBits, fracQuantize, pact, quantizeWeight, satRescale } from '../sr
 
 const f32 = Math.fround;
 const vectors = JSON.parse(
-  readFileSync(new URL('./fixtures/fracbits-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../fixtures/fracbits-vectors.json', import.meta.url), 'utf8'),
 );
 
 /** Float32 agreement: within a couple of ulps of the reference (an independent PyTorch run). */
