@@ -58,7 +58,7 @@ fn main(
     var wv: array<u32, TO>;
     for (var c = 0u; c < TO; c = c + 1u) {
       let b = tile.bits[c];
-      wv[c] = spread4(bit_window(tile.base[c], 4u * t * b), b);
+      wv[c] = spread4(bit_window(tile.base[c] + 4u * t * b), b);
     }
     for (var r = 0u; r < TM; r = r + 1u) {
       let a = x[xr[r] + t];

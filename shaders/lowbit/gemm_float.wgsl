@@ -2,7 +2,7 @@
 // and for float-input layers). For activation row r (a sample's output position, see
 // lowbit/im2col) and output channel o of group g:
 //   acc[r, o] = Σ_k (2·j[o, k] − L_o) · x[r, g, k],   L_o = 2^b_o − 1,
-// with j the b_o-bit weight codes of row o of `w` (rowInfo[2o] = first word, rowInfo[2o + 1] =
+// with j the b_o-bit weight codes of row o of `w` (rowInfo[2o] = first bit, rowInfo[2o + 1] =
 // b_o, 0..8; see lowbit/unpack) and x the float operand from lowbit/im2col. Codes become exact
 // float integers; products are summed in float32 chunks of CHUNK words (4·CHUNK products).
 // INT_ACC (x holds integer activation codes ≤ 255): every chunk sum is exact (< 2^24) and is
@@ -125,7 +125,7 @@ fn main(
       for (var c = 0u; c < TO; c = c + 1u) {
         let b = tile.bits[c];
         let m = code_mask(b);
-        let v = bit_window(tile.base[c], 4u * t * b);
+        let v = bit_window(tile.base[c] + 4u * t * b);
         let j = vec4f(f32(v & m), f32((v >> b) & m), f32((v >> (2u * b)) & m), f32((v >> (3u * b)) & m));
         wf[c] = 2.0 * j - f32(m);
       }

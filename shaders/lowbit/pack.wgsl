@@ -1,6 +1,7 @@
-// Packs low-bit codes into rows of little-endian bitstreams (the inverse of lowbit/unpack):
-// row r holds codes[r·k .. r·k + k) at b = rowInfo[2r + 1] bits each, starting at word
-// rowInfo[2r], padded with zero bits to a whole number of words, ceil(k·b / 32). Codes are
+// Packs low-bit codes into word-aligned rows of a little-endian bitstream (the inverse of
+// lowbit/unpack): row r holds codes[r·k .. r·k + k) at b = rowInfo[2r + 1] bits each, starting
+// at bit rowInfo[2r] (a multiple of 32: each invocation owns one word), padded with zero bits to
+// a whole number of words, ceil(k·b / 32). Codes are
 // masked to b bits. One invocation per (row, word), over rows × maxRowWords; invocations past
 // their row's last word do nothing.
 //! binding: codes read u32
@@ -33,5 +34,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     // A code that starts in the previous word contributes its high bits here.
     word = word | select(code << (bit - t * 32u), code >> (t * 32u - bit), bit < t * 32u);
   }
-  w[rowInfo[2u * r] + t] = word;
+  w[rowInfo[2u * r] / 32u + t] = word;
 }

@@ -1,7 +1,7 @@
-// Unpacks low-bit weight codes: codes[r·k + i] = code i of row r. Row r of `w` starts at word
-// rowInfo[2r] and is a little-endian bitstream of k codes of b = rowInfo[2r + 1] bits (bit i of
-// the stream is bit i % 32 of word i / 32; codes may straddle words; rows are padded to whole
-// words). Layout and CPU helpers: packages/kernels/src/lowbit/format.ts. One invocation per code.
+// Unpacks low-bit weight codes: codes[r·k + i] = code i of row r. `w` is a little-endian
+// bitstream (bit i is bit i % 32 of word i / 32); row r starts at bit rowInfo[2r] and holds k
+// codes of b = rowInfo[2r + 1] bits, which may straddle words. Layout and CPU helpers:
+// packages/kernels/src/lowbit/format.ts. One invocation per code.
 // The BITS section below is spliced into the other lowbit kernels (their BITS template
 // variable), which read packed weights through the same binding name `w`.
 //! binding: w read u32
@@ -12,12 +12,12 @@
 //! workgroup: 256 1 1
 
 // BEGIN BITS
-// Bits [pos, pos + 32) of the bitstream starting at word `base` of `w`. Both reads are clamped
-// into the buffer, so they never leave it; bits past the end of a row are padding or the next
-// row's, and callers mask them or multiply them by zero activations.
-fn bit_window(base: u32, pos: u32) -> u32 {
+// Bits [pos, pos + 32) of the bitstream `w`. Both reads are clamped into the buffer, so they
+// never leave it; bits past the end of a row are padding or the next row's, and callers mask
+// them or multiply them by zero activations.
+fn bit_window(pos: u32) -> u32 {
   let last = arrayLength(&w) - 1u;
-  let i = base + (pos >> 5u);
+  let i = pos >> 5u;
   let s = pos & 31u;
   let lo = w[min(i, last)] >> s;
   let hi = select(0u, w[min(i + 1u, last)] << ((32u - s) & 31u), s != 0u);
@@ -45,5 +45,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   let r = i / params.k;
   let b = rowInfo[2u * r + 1u];
-  codes[i] = bit_window(rowInfo[2u * r], (i % params.k) * b) & code_mask(b);
+  codes[i] = bit_window(rowInfo[2u * r] + (i % params.k) * b) & code_mask(b);
 }

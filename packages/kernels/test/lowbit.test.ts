@@ -25,6 +25,7 @@ import {
   lowbitPackParams,
   lowbitUnpackKernel,
   type Params,
+  type RowAlign,
   packCodes,
   packedRowLayout,
   rowWordCount,
@@ -54,34 +55,37 @@ function randomCodes(rows: number, k: number, bits: readonly number[], seed: num
   return codes;
 }
 
-/** Independent unpacking: walk the row's bitstream one bit at a time (rows back to back). */
-function unpackByBits(words: Uint32Array, k: number, bits: readonly number[]): number[] {
+/**
+ * Independent unpacking: walk the bitstream one bit at a time, rows in order, each starting at
+ * the next multiple of `rowAlign` bits.
+ */
+function unpackByBits(words: Uint32Array, k: number, bits: readonly number[], rowAlign = 32): number[] {
   const out: number[] = [];
   let start = 0;
   for (const b of bits) {
     for (let j = 0; j < k; j++) {
       let code = 0;
       for (let i = 0; i < b; i++) {
-        const bit = j * b + i;
-        code += ((words[start + Math.floor(bit / 32)] >>> (bit % 32)) & 1) * 2 ** i;
+        const bit = start + j * b + i;
+        code += ((words[Math.floor(bit / 32)] >>> (bit % 32)) & 1) * 2 ** i;
       }
       out.push(code);
     }
-    start += Math.ceil((k * b) / 32);
+    start = Math.ceil((start + k * b) / rowAlign) * rowAlign;
   }
   return out;
 }
 
-/** Bits of every row past its k codes, which must be zero. */
-function paddingBits(words: Uint32Array, k: number, bits: readonly number[]): number {
+/** Set bits outside every row's codes (padding, which must be zero). */
+function paddingBits(words: Uint32Array, k: number, bits: readonly number[], rowAlign = 32): number {
+  const used = new Set<number>();
   let start = 0;
-  let ones = 0;
   for (const b of bits) {
-    const n = Math.ceil((k * b) / 32);
-    for (let bit = k * b; bit < n * 32; bit++)
-      ones += (words[start + Math.floor(bit / 32)] >>> (bit % 32)) & 1;
-    start += n;
+    for (let i = 0; i < k * b; i++) used.add(start + i);
+    start = Math.ceil((start + k * b) / rowAlign) * rowAlign;
   }
+  let ones = 0;
+  for (let bit = 0; bit < words.length * 32; bit++) if (!used.has(bit)) ones += (words[bit >>> 5] >>> bit % 32) & 1;
   return ones;
 }
 
@@ -237,21 +241,24 @@ interface Prepared {
   readonly c: ConvCase;
   readonly x: Float32Array;
   readonly codes: Uint32Array;
+  readonly rowAlign: RowAlign;
   readonly words: Uint32Array;
   readonly rowInfo: Uint32Array;
   readonly im2colParams: Params;
   readonly k: number;
 }
 
-function prepare(c: ConvCase, seed: number): Prepared {
+/** Weights packed with word-aligned rows (rowAlign 32) or as one continuous stream (1). */
+function prepare(c: ConvCase, seed: number, rowAlign: RowAlign = 32): Prepared {
   const k = (c.g.c / c.groups) * c.g.kh * c.g.kw;
   const codes = randomCodes(c.out, k, c.bits, seed);
-  const { rowInfo } = packedRowLayout(k, c.bits);
+  const { rowInfo } = packedRowLayout(k, c.bits, rowAlign);
   return {
     c,
     x: inputFor(c, seed + 1),
     codes,
-    words: packCodes(codes, k, c.bits),
+    rowAlign,
+    words: packCodes(codes, k, c.bits, { rowAlign }),
     rowInfo,
     im2colParams: lowbitIm2colParams(c.g, c.n, c.groups, { alpha: c.alpha, bits: c.actBits }),
     k,
@@ -322,9 +329,12 @@ describe('lowbit packed layout', () => {
     expect(rowWordCount(32, 1)).toBe(1);
     expect(rowWordCount(5, 0)).toBe(0);
     const layout = packedRowLayout(13, [3, 0, 8, 5]);
-    expect(Array.from(layout.rowInfo)).toEqual([0, 3, 2, 0, 2, 8, 6, 5]);
+    expect(Array.from(layout.rowInfo)).toEqual([0, 3, 64, 0, 64, 8, 192, 5]);
     expect(layout.words).toBe(9);
     expect(layout.maxRowWords).toBe(4);
+    const continuous = packedRowLayout(13, [3, 0, 8, 5], 1);
+    expect(Array.from(continuous.rowInfo)).toEqual([0, 3, 39, 0, 39, 8, 143, 5]);
+    expect(continuous.words).toBe(7); // 208 bits
   });
 
   it('rejects bit-widths outside 0..8 and short inputs, naming the function', () => {
@@ -344,6 +354,11 @@ describe('lowbit packed layout', () => {
       expect(unpackByBits(words, k, bits)).toEqual(Array.from(codes));
       expect(paddingBits(words, k, bits)).toBe(0);
       expect(Array.from(unpackCodes(words, packedRowLayout(k, bits).rowInfo, k))).toEqual(Array.from(codes));
+      const stream = packCodes(codes, k, bits, { rowAlign: 1 });
+      expect(stream.length).toBe(Math.ceil((k * bits.reduce((a, b) => a + b, 0)) / 32));
+      expect(unpackByBits(stream, k, bits, 1)).toEqual(Array.from(codes));
+      expect(paddingBits(stream, k, bits, 1)).toBe(0);
+      expect(Array.from(unpackCodes(stream, packedRowLayout(k, bits, 1).rowInfo, k))).toEqual(Array.from(codes));
     });
   }
 
@@ -454,11 +469,13 @@ describe('lowbit GEMM CPU twins: exact integer accumulators from unpacked values
   for (const c of CASES) {
     for (const variant of ['dot4', 'float'] as const) {
       it(`${variant}: ${c.name}`, async () => {
-        const p = prepare(c, 11);
-        const expected = referenceAcc(c, p.x, unpackByBits(p.words, p.k, c.bits), false);
-        for (const [, tiling] of TILINGS) {
-          const { y } = await gemmOutputs(p, variant, 'twin', { accOut: true, tiling });
-          expect(asInt(y)).toEqual(expected);
+        for (const rowAlign of [32, 1] as const) {
+          const p = prepare(c, 11, rowAlign);
+          const expected = referenceAcc(c, p.x, unpackByBits(p.words, p.k, c.bits, rowAlign), false);
+          for (const [, tiling] of TILINGS) {
+            const { y } = await gemmOutputs(p, variant, 'twin', { accOut: true, tiling });
+            expect(asInt(y)).toEqual(expected);
+          }
         }
       });
     }
@@ -557,8 +574,8 @@ describe.skipIf(!dawn)('lowbit WGSL matches the references on Dawn', () => {
 
   for (const c of CASES) {
     it(`${c.name}: im2col, both GEMM variants (accumulators and epilogue) bit-exact`, async () => {
-      const p = prepare(c, 31);
-      const expected = referenceAcc(c, p.x, unpackByBits(p.words, p.k, c.bits), false);
+      const p = prepare(c, 31, 1);
+      const expected = referenceAcc(c, p.x, unpackByBits(p.words, p.k, c.bits, 1), false);
       for (const variant of ['dot4', 'float'] as const) {
         const twin = await gemmOutputs(p, variant, 'twin', { accOut: false, relu: true });
         for (const [, tiling] of TILINGS) {

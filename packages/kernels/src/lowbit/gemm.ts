@@ -147,12 +147,12 @@ function dispatch(p: Params, defines: Defines): [number, number, number] {
 }
 
 /**
- * The 32 bits of a packed row's bitstream from bit `pos` (WGSL `bit_window`, reads clamped into
- * the buffer), so the twins see the same bits past a row's end as the GPU.
+ * The 32 bits of the packed bitstream from bit `pos` (WGSL `bit_window`, reads clamped into the
+ * buffer), so the twins see the same bits past a row's end as the GPU.
  */
-function bitWindow(w: Uint32Array, base: number, pos: number): number {
+function bitWindow(w: Uint32Array, pos: number): number {
   const last = w.length - 1;
-  const i = base + (pos >>> 5);
+  const i = pos >>> 5;
   const s = pos & 31;
   const lo = w[Math.min(i, last)] >>> s;
   const hi = s === 0 ? 0 : w[Math.min(i + 1, last)] << (32 - s);
@@ -166,7 +166,7 @@ function rowCodes(w: Uint32Array, rowInfo: CpuBuffer, o: number, kWords: number)
   const m = codeMax(b);
   const codes = new Int32Array(kWords * 4);
   for (let t = 0; t < kWords; t++) {
-    const v = bitWindow(w, base, 4 * t * b);
+    const v = bitWindow(w, base + 4 * t * b);
     for (let j = 0; j < 4; j++) codes[4 * t + j] = b === 0 ? 0 : (v >>> (j * b)) & m;
   }
   return codes;

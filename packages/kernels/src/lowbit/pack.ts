@@ -1,6 +1,6 @@
 import { defineKernel, linearDispatch, type Params } from '../descriptor.js';
 import { shaderSources } from '../generated/shaders.js';
-import { packCodes, packedRowLayout, unpackCodes } from './format.js';
+import { packCodes, packedRowLayout, rowWordCount, unpackCodes } from './format.js';
 
 /** Launch params of `lowbitPackKernel` / `lowbitUnpackKernel` for rows of `k` codes at `bits[r]`. */
 export function lowbitPackParams(k: number, bits: ArrayLike<number>): Params {
@@ -9,9 +9,10 @@ export function lowbitPackParams(k: number, bits: ArrayLike<number>): Params {
 }
 
 /**
- * Packs codes into low-bit rows: buffers `[codes (u32, rows×k), rowInfo, words]` with rowInfo from
- * `packedRowLayout`, params from `lowbitPackParams`. Writes every word of every row (padding bits
- * 0), nothing else. Bit-exact on both backends.
+ * Packs codes into word-aligned low-bit rows (each invocation owns one word, so rows must start
+ * on words): buffers `[codes (u32, rows×k), rowInfo, words]` with rowInfo from
+ * `packedRowLayout(k, bits)` (rowAlign 32), params from `lowbitPackParams`. Writes every word of
+ * every row (padding bits 0), nothing else. Bit-exact on both backends.
  */
 export const lowbitPackKernel = defineKernel(shaderSources['lowbit/pack'], {
   dispatch: (p) => linearDispatch(p.rows * p.maxRowWords, 256),
@@ -22,8 +23,9 @@ export const lowbitPackKernel = defineKernel(shaderSources['lowbit/pack'], {
     // Rows go where rowInfo says (not necessarily back to back).
     const dense = packedRowLayout(p.k, bits).rowInfo;
     for (let r = 0; r < p.rows; r++) {
-      const n = Math.ceil((p.k * bits[r]) / 32);
-      words.set(packed.subarray(dense[2 * r], dense[2 * r] + n), info[2 * r]);
+      if (info[2 * r] % 32 !== 0) throw new Error(`lowbit/pack: row ${r} starts at bit ${info[2 * r]}, not on a word`);
+      const n = rowWordCount(p.k, bits[r]);
+      words.set(packed.subarray(dense[2 * r] / 32, dense[2 * r] / 32 + n), info[2 * r] / 32);
     }
   },
 });

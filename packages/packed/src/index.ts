@@ -1,0 +1,10 @@
+export * from './accuracy.js';
+export * from './codes.js';
+export { BLOB_ALIGN, HEADER_BYTES, MAGIC } from './container.js';
+export * from './cpu.js';
+export * from './gpu.js';
+export * from './manifest.js';
+export * from './plan.js';
+export * from './reader.js';
+export * from './stats.js';
+export * from './writer.js';
