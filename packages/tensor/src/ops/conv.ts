@@ -9,10 +9,12 @@
  * skips im2col and reads x itself. All layouts are expressed as GEMM strides, no copies.
  */
 import {
+  axisReduceKernel,
   type Conv2dGeometry,
   col2imKernel,
   conv2dParams,
   convOutputSize,
+  GEMM_TILE,
   gemmKernel,
   gemmParams,
   im2colKernel,
@@ -255,7 +257,26 @@ const conv2dInputGradOp = defineOp<ConvAttrs & { readonly inputShape: Shape }>({
   },
 });
 
-/** dW[g] = Σ_n dy[n, g]·col[n, g]ᵀ, chunk by chunk (β = 1 after the first); inputs [dy, x]. */
+/**
+ * Samples summed per partial weight gradient. The reduction over samples is split so that the
+ * GEMM has enough independent output tiles to fill a GPU (a small layer's dW alone is a handful
+ * of 32×32 tiles, each summing N·ho·wo products); the partials are added by one reduction.
+ */
+function samplesPerPartial(pl: ConvPlan): number {
+  const tiles = pl.groups * Math.ceil(pl.og / GEMM_TILE) * Math.ceil(pl.kg / GEMM_TILE);
+  const partials = Math.min(pl.n, MAX_WEIGHT_GRAD_PARTIALS, Math.ceil(WEIGHT_GRAD_TARGET_TILES / tiles));
+  return Math.min(pl.chunk, Math.ceil(pl.n / partials));
+}
+
+/** Enough workgroups to keep a GPU busy, and a bound on the partials' scratch (× |W|). */
+const WEIGHT_GRAD_TARGET_TILES = 256;
+const MAX_WEIGHT_GRAD_PARTIALS = 64;
+
+/**
+ * dW[g] = Σ_n dy[n, g]·col[n, g]ᵀ; inputs [dy, x]. Each im2col chunk's samples are split into
+ * groups of `samplesPerPartial`, one GEMM (summing over the group's samples) per group, into
+ * partial gradients that `reduce/axis` adds up (skipped when there is a single partial).
+ */
 const conv2dWeightGradOp = defineOp<ConvAttrs & { readonly weightShape: Shape }>({
   name: 'conv2dWeightGrad',
   infer(_, { weightShape }) {
@@ -271,21 +292,53 @@ const conv2dWeightGradOp = defineOp<ConvAttrs & { readonly weightShape: Shape }>
     const pl = plan(x.shape, attrs.weightShape, attrs);
     const { og, kg, p, rows, o } = pl;
     const col = colScratch(ctx, pl);
+    const q = samplesPerPartial(pl);
+    let total = 0;
+    forChunks(pl, (_, count) => {
+      total += Math.ceil(count / q);
+    });
+    const size = o * kg;
+    const partials = total > 1 ? ctx.scratch('float32', total * size) : null;
+    let next = 0;
     forChunks(pl, (n0, count) => {
       if (col) launch(im2colKernel, [x, col], conv2dParams(pl.geometry, n0, count));
-      const params = gemmParams({
-        m: og,
-        n: kg,
-        k: p,
-        batch2: pl.groups,
-        sumCount: count,
-        a: { offset: n0 * o * p, row: p, col: 1, batch2: og * p, sum: o * p },
-        b: { offset: col ? 0 : n0 * rows * p, row: 1, col: p, batch2: kg * p, sum: rows * p }, // colᵀ
-        c: { row: kg, batch2: og * kg },
-        beta: n0 > 0 ? 1 : 0,
-      });
-      launch(gemmKernel, [g, col ?? x, g, dw], params);
+      // Full groups of q samples in one batched launch, then the remainder as one more partial.
+      const full = Math.floor(count / q);
+      for (const [first, groups, samples] of [
+        [0, full, q],
+        [full * q, count > full * q ? 1 : 0, count - full * q],
+      ]) {
+        if (groups === 0) continue;
+        const params = gemmParams({
+          m: og,
+          n: kg,
+          k: p,
+          batch1: groups,
+          batch2: pl.groups,
+          sumCount: samples,
+          a: { offset: (n0 + first) * o * p, row: p, col: 1, batch1: q * o * p, batch2: og * p, sum: o * p },
+          // colᵀ: im2col rows read as columns
+          b: {
+            offset: (col ? first : n0 + first) * rows * p,
+            row: 1,
+            col: p,
+            batch1: q * rows * p,
+            batch2: kg * p,
+            sum: rows * p,
+          },
+          c: { offset: partials ? next * size : 0, row: kg, batch1: size, batch2: og * kg },
+        });
+        launch(gemmKernel, [g, col ?? x, g, partials ?? dw], params);
+        next += groups;
+      }
     });
+    if (partials)
+      launch(
+        axisReduceKernel,
+        [partials, dw],
+        { outer: 1, len: total, inner: size, scale: 1 },
+        { op: 'sum' },
+      );
   },
 });
 
