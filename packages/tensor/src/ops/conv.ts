@@ -3,7 +3,8 @@
  * a [C·kh·kw, ho·wo] matrix and one batched GEMM multiplies every (sample, group) pair:
  * y[n, g] = W[g] · col[n, g] (+ bias, fused). Backward:
  *   dx: dcol[n, g] = W[g]ᵀ · dy[n, g], then `conv/col2im` gathers it back (no atomics);
- *   dW: dW[g] = Σ_n dy[n, g] · col[n, g]ᵀ — one GEMM summing over the chunk's samples;
+ *   dW: dW[g] = Σ_n dy[n, g] · col[n, g]ᵀ — GEMMs that sum over groups of samples inside the
+ *       kernel, into partials added by one reduction;
  *   db: Σ over samples and positions of dy.
  * Chunks bound the im2col scratch (COL_CHUNK_ELEMENTS); a 1×1, stride-1, unpadded convolution
  * skips im2col and reads x itself. All layouts are expressed as GEMM strides, no copies.
