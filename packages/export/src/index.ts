@@ -26,6 +26,7 @@ export {
   registerOnnxWriter,
   type WriteContext,
 } from './export/writer.js';
+export { onnxExporter, onnxFloatExporter, onnxImporter } from './exporters.js';
 export { Clip, type GraphStep, OnnxGraphModule, type StepOp } from './import/graph-module.js';
 export { type ImportedOnnx, type ImportOnnxOptions, importOnnx } from './import/import.js';
 export {

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/import/import.js';
 import { attr, GraphBuilder } from '../src/proto/builder.js';
 import { encodeModel } from '../src/proto/codec.js';
-import { DataType } from '../src/proto/types.js';
 import { maxRelDiff, randomArray, runOurs } from './helpers.js';
 import { cnnModel, depthwiseModel, F, residualModel, weights } from './models.js';
 import { runOrtSingle } from './ort.js';

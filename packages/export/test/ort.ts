@@ -6,19 +6,26 @@ export interface OrtResult {
   readonly data: Float32Array;
 }
 
-/** Runs `bytes` (or a model file path) on float32 inputs; returns the float outputs by name. */
+type SessionOptions = ort.InferenceSession.SessionOptions;
+
+function open(model: Uint8Array | string, options: SessionOptions): Promise<ort.InferenceSession> {
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, options)
+    : ort.InferenceSession.create(model, options);
+}
+
+/** Runs `model` (bytes or a file path) on float32 inputs; returns the float outputs by name. */
 export async function runOrt(
   model: Uint8Array | string,
   inputs: Record<string, { data: Float32Array; dims: readonly number[] }>,
+  options: SessionOptions = {},
 ): Promise<Record<string, OrtResult>> {
-  const session =
-    typeof model === 'string'
-      ? await ort.InferenceSession.create(model)
-      : await ort.InferenceSession.create(model);
+  const session = await open(model, options);
   try {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, { data, dims }] of Object.entries(inputs))
+    for (const [name, { data, dims }] of Object.entries(inputs)) {
       feeds[name] = new ort.Tensor('float32', data, [...dims]);
+    }
     const results = await session.run(feeds);
     const out: Record<string, OrtResult> = {};
     for (const [name, t] of Object.entries(results)) {
@@ -35,13 +42,15 @@ export async function runOrtSingle(
   model: Uint8Array | string,
   input: Float32Array,
   dims: readonly number[],
+  options: SessionOptions = {},
 ): Promise<OrtResult> {
-  const session =
-    typeof model === 'string'
-      ? await ort.InferenceSession.create(model)
-      : await ort.InferenceSession.create(model);
-  const inputName = session.inputNames[0];
-  await session.release();
-  const results = await runOrt(model, { [inputName]: { data: input, dims } });
-  return Object.values(results)[0];
+  const session = await open(model, options);
+  try {
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input, [...dims]) };
+    const results = await session.run(feeds);
+    const t = results[session.outputNames[0]];
+    return { dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) };
+  } finally {
+    await session.release();
+  }
 }

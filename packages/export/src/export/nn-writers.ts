@@ -63,45 +63,58 @@ function add(ctx: WriteContext, a: OnnxValue, b: OnnxValue, name: string): OnnxV
   return ctx.op('Add', [a.name, b.name], broadcastShapes(a.shape, b.shape, 'Add'), name);
 }
 
-const conv2d = entry(Conv2d, {
-  reads: (m) => (m.bias ? [m.weight, m.bias] : [m.weight]),
-  write(ctx, m, x, path, [w, b]) {
-    const name = baseName(path);
-    const weight = ctx.graph.floats(`${name}.weight`, m.weight.shape, w);
-    const bias = b ? ctx.graph.floats(`${name}.bias`, [m.outChannels], b) : null;
-    return convNode(ctx, name, x, m.geometry, weight, bias, m.outputShape(x.shape));
-  },
-});
+/** A float Conv2d's nodes from its host weight `w` and bias `b` (also used for wrapped layers). */
+export function floatConv(
+  ctx: WriteContext,
+  path: string,
+  x: OnnxValue,
+  m: Conv2d,
+  w: Float32Array,
+  b?: Float32Array,
+): OnnxValue {
+  const name = baseName(path);
+  const weight = ctx.graph.floats(`${name}.weight`, m.weight.shape, w);
+  const bias = b ? ctx.graph.floats(`${name}.bias`, [m.outChannels], b) : null;
+  return convNode(ctx, name, x, m.geometry, weight, bias, m.outputShape(x.shape));
+}
 
-const linear = entry(Linear, {
-  reads: (m) => (m.bias ? [m.weight, m.bias] : [m.weight]),
-  write(ctx, m, x, path, [w, b]) {
-    const name = baseName(path);
-    const bias = b ? ctx.graph.floats(`${name}.bias`, [m.outFeatures], b) : null;
-    const out = m.outputShape(x.shape);
-    if (x.shape.length === 2) {
-      return linearNode(
-        ctx,
-        name,
-        x,
-        { weight: ctx.graph.floats(`${name}.weight`, m.weight.shape, w) },
-        bias,
-        out,
-      );
-    }
-    // MatMul takes Wᵀ; storing it transposed keeps the weight a constant (importable) initializer.
-    const [o, i] = m.weight.shape;
-    const t = new Float32Array(o * i);
-    for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) t[c * o + r] = w[r * i + c];
+/** A float Linear's nodes: Gemm for matrices, MatMul with a transposed constant weight otherwise. */
+export function floatLinear(
+  ctx: WriteContext,
+  path: string,
+  x: OnnxValue,
+  m: Linear,
+  w: Float32Array,
+  b?: Float32Array,
+): OnnxValue {
+  const name = baseName(path);
+  const bias = b ? ctx.graph.floats(`${name}.bias`, [m.outFeatures], b) : null;
+  const out = m.outputShape(x.shape);
+  if (x.shape.length === 2) {
     return linearNode(
       ctx,
       name,
       x,
-      { transposed: ctx.graph.floats(`${name}.weight_t`, [i, o], t) },
+      { weight: ctx.graph.floats(`${name}.weight`, m.weight.shape, w) },
       bias,
       out,
     );
-  },
+  }
+  // MatMul takes Wᵀ; storing it transposed keeps the weight a constant (importable) initializer.
+  const [o, i] = m.weight.shape;
+  const t = new Float32Array(o * i);
+  for (let r = 0; r < o; r++) for (let c = 0; c < i; c++) t[c * o + r] = w[r * i + c];
+  return linearNode(ctx, name, x, { transposed: ctx.graph.floats(`${name}.weight_t`, [i, o], t) }, bias, out);
+}
+
+const conv2d = entry(Conv2d, {
+  reads: (m) => (m.bias ? [m.weight, m.bias] : [m.weight]),
+  write: (ctx, m, x, path, [w, b]) => floatConv(ctx, path, x, m, w, b),
+});
+
+const linear = entry(Linear, {
+  reads: (m) => (m.bias ? [m.weight, m.bias] : [m.weight]),
+  write: (ctx, m, x, path, [w, b]) => floatLinear(ctx, path, x, m, w, b),
 });
 
 const batchNorm: ModuleWriter<BatchNorm2d | BatchNorm1d> = {

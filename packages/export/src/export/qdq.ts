@@ -14,8 +14,8 @@
  * channel's. The SAT rescale, when on, is folded into the scales.
  *
  * Activations. PACT with integer bits b and clip a = |α| is Clip(0, a) → QuantizeLinear →
- * DequantizeLinear with scale a/(2^b − 1), zero point 0, UINT4 (b ≤ 4) or UINT8: both round half
- * to even, so the levels are the engine's. Double-sided PACT shifts by a around an unsigned QDQ
+ * DequantizeLinear with scale a/(2^b − 1), zero point 0, UINT4 (b ≤ 4) or UINT8 (b ≤ 8): both
+ * round half to even, so the levels are the engine's. Double-sided PACT shifts by a around an unsigned QDQ
  * with scale 2a/(2^b − 1).
  */
 import { QConv2d, QLinear, type QuantizedLayer, quantizeWeight } from '@fracbits/core';
@@ -24,6 +24,7 @@ import { attr } from '../proto/builder.js';
 import { rawByteLength } from '../proto/tensor-data.js';
 import { DataType, dataTypeName } from '../proto/types.js';
 import { baseName, convNode, linearNode } from './layers.js';
+import { floatConv, floatLinear } from './nn-writers.js';
 import type { ModuleWriter, OnnxValue, WriteContext } from './writer.js';
 
 /** How DoReFa weight levels are stored (see the module comment). */
@@ -133,7 +134,11 @@ function integerBits(who: string, what: string, values: Float32Array): number[] 
   });
 }
 
-/** Clip → QuantizeLinear → DequantizeLinear reproducing PACT at integer `bits`. */
+/**
+ * Clip → QuantizeLinear → DequantizeLinear reproducing PACT at integer `bits`. The zero point
+ * (0) is omitted and QuantizeLinear's `output_dtype` picks UINT4/UINT8: an explicit UINT4
+ * zero-point input makes onnxruntime 1.30's Clip→QuantizeLinear fusion abort the session.
+ */
 function activationQdq(
   ctx: WriteContext,
   name: string,
@@ -146,14 +151,15 @@ function activationQdq(
   const g = ctx.graph;
   const n = 2 ** bits - 1;
   const type = bits <= 4 ? DataType.UINT4 : bits <= 8 ? DataType.UINT8 : DataType.UINT16;
-  const zero = g.initializer(`${name}.input_zero_point`, { dims: [], dataType: type, values: [0] });
   const lo = g.floats(`${name}.input_clip_min`, [], [signed ? -alpha : 0]);
   const hi = g.floats(`${name}.input_clip_max`, [], [alpha]);
   let v = ctx.op('Clip', [x.name, lo, hi], x.shape, `${name}.input_clip`);
   if (signed) v = ctx.op('Add', [v.name, hi], x.shape, `${name}.input_shift`);
   const scale = g.floats(`${name}.input_scale`, [], [(signed ? 2 * alpha : alpha) / n]);
-  const q = ctx.op('QuantizeLinear', [v.name, scale, zero], x.shape, `${name}.input_quantized`);
-  v = ctx.op('DequantizeLinear', [q.name, scale, zero], x.shape, `${name}.input_dequantized`);
+  const q = ctx.op('QuantizeLinear', [v.name, scale], x.shape, `${name}.input_quantized`, [
+    attr.int('output_dtype', type),
+  ]);
+  v = ctx.op('DequantizeLinear', [q.name, scale], x.shape, `${name}.input_dequantized`);
   if (signed) v = ctx.op('Sub', [v.name, hi], x.shape, `${name}.input_unshift`);
   return v;
 }
@@ -195,7 +201,8 @@ function satFactor(wq: Float32Array, sat: Float32Array): number {
 const quantizedLayer: ModuleWriter<QuantizedLayer> = {
   reads(m, format) {
     const who = m.constructor.name;
-    if (format !== 'qdq') throw new Error(`${who} is a quantized layer; export the model with exportOnnxQdq`);
+    // The float export writes the float network the layer wraps (its float-mode computation).
+    if (format === 'float') return m.bias ? [m.weight, m.bias] : [m.weight];
     if (m.mode === 'float')
       throw new Error(`${who} is in 'float' mode; set integer bits (setIntegerBits) first`);
     const backend = m.weight.backend;
@@ -207,6 +214,11 @@ const quantizedLayer: ModuleWriter<QuantizedLayer> = {
     return reads;
   },
   write(ctx, m, x, path, data) {
+    if (ctx.format === 'float') {
+      return m instanceof QConv2d
+        ? floatConv(ctx, path, x, m.layer, data[0], data[1])
+        : floatLinear(ctx, path, x, (m as QLinear).layer, data[0], data[1]);
+    }
     const name = baseName(path);
     const who = `${m.constructor.name} "${name}"`;
     const [wq, wBits, ...rest] = data;
@@ -225,12 +237,19 @@ const quantizedLayer: ModuleWriter<QuantizedLayer> = {
     const enc = encodeWeights(wq, shape[0], weightBits, encoding, scale);
     const input = inputBits === null ? x : activationQdq(ctx, name, x, inputBits, alpha!, m.signedInput);
     const weight = weightDq(ctx, name, shape, enc);
-    const bias = biasValues ? ctx.graph.floats(`${name}.bias`, [shape[0]], biasValues) : null;
     const out = m.outputShape(x.shape);
-    const y =
-      m instanceof QConv2d
-        ? convNode(ctx, name, input, m.geometry, weight, bias, out)
-        : linearNode(ctx, name, input, { weight }, bias, out);
+    const isConv = m instanceof QConv2d;
+    // The float bias is added after the integer op: a bias inside the QDQ group gets quantized
+    // to int32 by runtimes that fuse DQ → Conv/Gemm → Q (onnxruntime does), which the engine
+    // never does.
+    const product = isConv
+      ? convNode(ctx, biasValues ? `${name}.conv` : name, input, m.geometry, weight, null, out)
+      : linearNode(ctx, biasValues ? `${name}.matmul` : name, input, { weight }, null, out);
+    let y = product;
+    if (biasValues) {
+      const dims = isConv ? [shape[0], 1, 1] : [shape[0]];
+      y = ctx.op('Add', [product.name, ctx.graph.floats(`${name}.bias`, dims, biasValues)], out, name);
+    }
     const perChannel = wq.length / shape[0];
     const zeroPointBytes = rawByteLength(enc.dataType, enc.scales.length);
     const layer: LayerExport = {

@@ -126,10 +126,12 @@ async function prepare(
   format: ExportFormat,
   caller: string,
 ): Promise<Map<Module, Float32Array[]>> {
-  const state = new Set(root.stateDict().values());
   const entries: { module: Module; count: number }[] = [];
   const seen = new Set<Module>();
-  const tensors = noGrad(() =>
+  // Views are fresh tensors sharing storage: the scope frees what the writers computed, the
+  // views keep the storage alive until they are disposed below, and parameters or cached
+  // constants returned by `reads` are never disposed by the exporter.
+  const views = noGrad(() =>
     scope(() => {
       const all: Tensor[] = [];
       for (const [path, m] of root.namedModules()) {
@@ -141,15 +143,25 @@ async function prepare(
             `${caller}: no ONNX writer for module "${pathName(path)}" (${m.constructor.name}); register one with registerOnnxWriter`,
           );
         }
-        const reads = writer.reads?.(m, format) ?? [];
+        let reads: Tensor[];
+        try {
+          reads = writer.reads?.(m, format) ?? [];
+        } catch (e) {
+          throw new Error(
+            `${caller}: module "${pathName(path)}" (${m.constructor.name}): ${(e as Error).message}`,
+            {
+              cause: e,
+            },
+          );
+        }
         entries.push({ module: m, count: reads.length });
         all.push(...reads);
       }
-      return all;
+      return all.map((t) => t.view(t.shape));
     }),
   );
   try {
-    const values = await Promise.all(tensors.map((t) => t.data()));
+    const values = await Promise.all(views.map((t) => t.data()));
     const out = new Map<Module, Float32Array[]>();
     let i = 0;
     for (const { module, count } of entries) {
@@ -161,7 +173,7 @@ async function prepare(
     }
     return out;
   } finally {
-    for (const t of tensors) if (!state.has(t)) t.dispose();
+    for (const t of views) t.dispose();
   }
 }
 
