@@ -32,11 +32,6 @@ export function convOutputSize(
   return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
-/** Rows of an im2col matrix per sample: C·kh·kw. */
-export function im2colRows(g: Conv2dGeometry): number {
-  return g.c * g.kh * g.kw;
-}
-
 /** Params of `conv/im2col` and `conv/col2im` for samples [n0, n0 + count). */
 export function conv2dParams(g: Conv2dGeometry, n0: number, count: number): Params {
   return { n0, count, ...g };
