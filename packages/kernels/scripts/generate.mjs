@@ -13,6 +13,8 @@ const shaderRoot = join(pkgRoot, '..', '..', 'shaders');
 const outFile = join(pkgRoot, 'src', 'generated', 'shaders.ts');
 
 const SCALARS = new Set(['u32', 'i32', 'f32']);
+// Binding elements: scalars, or vec4f for kernels that load 16 bytes per access (see gemm/matmul_sg).
+const ELEMS = new Set([...SCALARS, 'vec4f']);
 const ACCESS = new Set(['read', 'read_write']);
 
 function walk(dir) {
@@ -51,7 +53,7 @@ function parse(file) {
       case 'binding': {
         const [bname, access, elem] = parts;
         if (!ACCESS.has(access)) fail(file, i + 1, `binding access must be read|read_write, got "${access}"`);
-        if (!SCALARS.has(elem)) fail(file, i + 1, `binding element must be u32|i32|f32, got "${elem}"`);
+        if (!ELEMS.has(elem)) fail(file, i + 1, `binding element must be u32|i32|f32|vec4f, got "${elem}"`);
         meta.bindings.push({ name: bname, access, elem });
         break;
       }

@@ -9,10 +9,13 @@
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
 
+/** A storage binding's element: a scalar, or vec4f (16-byte loads; the CPU twin still sees f32s). */
+export type BindingElem = ScalarType | 'vec4f';
+
 export interface BindingInfo {
   readonly name: string;
   readonly access: 'read' | 'read_write';
-  readonly elem: ScalarType;
+  readonly elem: BindingElem;
 }
 
 export interface ParamInfo {
@@ -53,6 +56,16 @@ export interface KernelDescriptor {
   cpu(buffers: CpuBuffer[], params: Params, defines: Defines): void;
   /** Features the adapter must have (from the shader header plus any the defines add). */
   features(defines: Defines): readonly string[];
+  /**
+   * Optional: a faster variant for this launch (same bindings order, params and results), chosen
+   * from the device's features; backends that run WGSL call it, the CPU backend ignores it.
+   */
+  variant?(params: Params, defines: Defines, device: KernelDevice): KernelDescriptor;
+}
+
+/** What `variant` may ask of a device. */
+export interface KernelDevice {
+  hasFeature(feature: string): boolean;
 }
 
 export interface KernelSpec {
@@ -60,6 +73,7 @@ export interface KernelSpec {
   dispatch: (params: Params, defines: Defines) => [number, number, number];
   cpu: (buffers: CpuBuffer[], params: Params, defines: Defines) => void;
   features?: (defines: Defines) => readonly string[];
+  variant?: (params: Params, defines: Defines, device: KernelDevice) => KernelDescriptor;
 }
 
 export function defineKernel(shader: ShaderSource, spec: KernelSpec): KernelDescriptor {
@@ -70,6 +84,7 @@ export function defineKernel(shader: ShaderSource, spec: KernelSpec): KernelDesc
     dispatch: spec.dispatch,
     cpu: spec.cpu,
     features: (defines) => [...shader.features, ...(spec.features?.(defines) ?? [])],
+    ...(spec.variant ? { variant: spec.variant } : {}),
   };
 }
 
@@ -126,6 +141,7 @@ export function instantiate(kernel: KernelDescriptor, defines: Defines = {}): In
   const head: string[] = [];
   const enables = kernel.features(defines);
   if (enables.includes('shader-f16')) head.push('enable f16;');
+  if (enables.includes('subgroups')) head.push('enable subgroups;');
   shader.bindings.forEach((b, i) => {
     const access = b.access === 'read' ? 'read' : 'read_write';
     head.push(`@group(0) @binding(${i}) var<storage, ${access}> ${b.name}: array<${b.elem}>;`);

@@ -16,6 +16,7 @@ export * from './reduce/axis.js';
 export * from './softmax/softmax.js';
 export * from './gemm/cpu-gemm.js';
 export * from './gemm/matmul.js';
+export * from './gemm/matmul-sg.js';
 export * from './conv/geometry.js';
 export * from './conv/im2col.js';
 export * from './conv/col2im.js';

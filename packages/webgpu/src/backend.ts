@@ -13,7 +13,13 @@
  * order, instead. Pool reuse needs nothing more: recorded commands keep their order on the single
  * queue, so a slab released and handed out again is only written after earlier readers ran.
  */
-import { type Defines, type KernelDescriptor, type Params, packParams } from '@fracbits/kernels';
+import {
+  type Defines,
+  type KernelDescriptor,
+  type Params,
+  packParams,
+  SUBGROUPS_OF_8,
+} from '@fracbits/kernels';
 import {
   type Backend,
   type BackendBuffer,
@@ -102,6 +108,8 @@ export class WebGpuBackend implements Backend {
   private readonly pipelines: PipelineCache;
   private readonly bindGroups: BindGroupCache;
   private readonly gpu: GPU | undefined;
+  /** The adapter's smallest subgroup size (0: unknown). */
+  private readonly subgroupMinSize: number;
 
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -135,6 +143,8 @@ export class WebGpuBackend implements Backend {
     this.description = describeAdapter(infoFields);
     this.software = isSoftwareAdapter(infoFields);
     this.gpu = options.gpu;
+    this.subgroupMinSize =
+      (info as (GPUAdapterInfo & { subgroupMinSize?: number }) | undefined)?.subgroupMinSize ?? 0;
     this.maxDispatchesPerSubmit = Math.floor(
       positiveNumber(options.maxDispatchesPerSubmit, 'FRACBITS_WEBGPU_BATCH', 1, 64),
     );
@@ -301,12 +311,14 @@ export class WebGpuBackend implements Backend {
   // ---- execution -----------------------------------------------------------------------------
 
   launch(
-    kernel: KernelDescriptor,
+    requested: KernelDescriptor,
     buffers: readonly BackendBuffer[],
     params: Params,
     defines: Defines = {},
   ): void {
-    this.usable(`launch of ${kernel.name}`);
+    this.usable(`launch of ${requested.name}`);
+    // A descriptor may name a faster variant for this device and launch (same bindings and params).
+    const kernel = requested.variant?.(params, defines, this) ?? requested;
     this.throwErrors(`launch of ${kernel.name}`);
     const bindings = kernel.shader.bindings;
     if (buffers.length !== bindings.length) {
@@ -431,6 +443,7 @@ export class WebGpuBackend implements Backend {
 
   hasFeature(feature: string): boolean {
     if (this.device.features.has(feature)) return true;
+    if (feature === SUBGROUPS_OF_8) return this.device.features.has('subgroups') && this.subgroupMinSize >= 8;
     const language = (this.gpu as (GPU & { wgslLanguageFeatures?: ReadonlySet<string> }) | undefined)
       ?.wgslLanguageFeatures;
     return language?.has(feature) ?? false;

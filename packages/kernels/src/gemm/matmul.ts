@@ -1,6 +1,7 @@
 import { defineKernel, MAX_WORKGROUPS_PER_DIM, type Params } from '../descriptor.js';
 import { shaderSources } from '../generated/shaders.js';
 import { gemmCpu } from './cpu-gemm.js';
+import { gemmVariant } from './matmul-sg.js';
 
 /** Rows and columns of C one workgroup of `gemm/matmul` computes (8×8 invocations × 4×4). */
 export const GEMM_TILE = 32;
@@ -104,6 +105,8 @@ function gemmDispatch(p: Params): [number, number, number] {
  */
 export const gemmKernel = defineKernel(shaderSources['gemm/matmul'], {
   dispatch: gemmDispatch,
+  // A faster kernel for aligned operands on devices with subgroups (gemm/matmul_sg).
+  variant: gemmVariant,
   cpu: ([a, b, bias, c], p) => {
     const aData = a as Float32Array;
     const bData = b as Float32Array;
