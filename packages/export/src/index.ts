@@ -41,6 +41,7 @@ export {
 } from './proto/builder.js';
 export { assertValidModel, checkModel } from './proto/checker.js';
 export { decodeModel, encodeModel } from './proto/codec.js';
+export { type ExternalDataSplit, splitExternalData } from './proto/external.js';
 export {
   type DecodedTensor,
   type ExternalDataReader,
