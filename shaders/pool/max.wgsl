@@ -18,6 +18,11 @@
 //! param: pw u32
 //! workgroup: 256 1 1
 
+// NaN test on the bits: compilers may assume NaN-free floats and fold `v != v` to false.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG_X;
@@ -41,7 +46,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       }
       let idx = iy * i32(params.w) + ix;
       let v = x[plane + u32(idx)];
-      if (bestIdx < 0 || v > best || (v != v && best == best)) {
+      if (bestIdx < 0 || v > best || (is_nan(v) && !is_nan(best))) {
         best = v;
         bestIdx = idx;
       }

@@ -60,7 +60,12 @@ export const binaryKernel = defineKernel(shaderSources['elementwise/binary'], {
     const contiguousA = sa.every((s, i) => s === d.slice(i + 1).reduce((x, y) => x * y, 1) || d[i] === 1);
     const contiguousB = sb.every((s, i) => s === d.slice(i + 1).reduce((x, y) => x * y, 1) || d[i] === 1);
     if (contiguousA && contiguousB) {
-      for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+      // Monomorphic loops for the ops training runs on every tensor (see unary.ts HOT_LOOPS).
+      const op = String(defines.op);
+      if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      else if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      else for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
       return;
     }
     // Odometer over the padded output index, tracking both input offsets incrementally.

@@ -47,6 +47,33 @@ function fn(defines: Readonly<Record<string, unknown>>) {
   return f;
 }
 
+type Loop = (x: Float32Array, y: Float32Array, n: number, a: number, b: number) => void;
+
+/**
+ * Monomorphic loops for the functions training calls on every activation (a call through the
+ * generic table costs ~15 ns per element in V8; these run at memory speed). Same math as the table.
+ */
+const HOT_LOOPS: Partial<Record<UnaryFunction, Loop>> = {
+  relu: (x, y, n) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      y[i] = v > 0 ? v : 0;
+    }
+  },
+  greaterThan: (x, y, n, a) => {
+    for (let i = 0; i < n; i++) y[i] = x[i] > a ? 1 : 0;
+  },
+  affine: (x, y, n, a, b) => {
+    for (let i = 0; i < n; i++) y[i] = Math.fround(x[i] * a) + b;
+  },
+  neg: (x, y, n) => {
+    for (let i = 0; i < n; i++) y[i] = -x[i];
+  },
+  identity: (x, y, n) => {
+    y.set(x.subarray(0, n));
+  },
+};
+
 /** y = f(x) elementwise; defines `{ op: UnaryFunction }`, params `{ n, alpha, beta }`. */
 export const unaryKernel = defineKernel(shaderSources['elementwise/unary'], {
   specialize: (defines) => ({ EXPR: fn(defines).wgsl }),
@@ -56,6 +83,11 @@ export const unaryKernel = defineKernel(shaderSources['elementwise/unary'], {
     const { n, alpha, beta } = params;
     const a = Math.fround(alpha);
     const b = Math.fround(beta);
+    const hot = HOT_LOOPS[String(defines.op) as UnaryFunction];
+    if (hot && x instanceof Float32Array && y instanceof Float32Array) {
+      hot(x, y, n, a, b);
+      return;
+    }
     for (let i = 0; i < n; i++) y[i] = f(x[i], a, b);
   },
 });
