@@ -108,6 +108,39 @@ interface CommonOptions {
   /** Cap on steps per epoch (smoke runs). */
   readonly maxStepsPerEpoch?: number;
   readonly onEvent?: (event: FracBitsEvent) => void;
+  /**
+   * Called after every epoch, once its state is final: what a per-epoch checkpoint needs (the
+   * model and optimizer are live objects; save them before returning). Awaited.
+   */
+  readonly onEpochEnd?: (state: EpochState) => Promise<void> | void;
+  /** Continue an interrupted run from an {@link EpochState} saved by `onEpochEnd`. */
+  readonly resume?: ResumeFrom;
+}
+
+/** The state after an epoch (see `onEpochEnd`). */
+export interface EpochState {
+  readonly stage: 'search' | 'finetune';
+  /** Epochs completed so far, search and fine-tune together. */
+  readonly epochsDone: number;
+  readonly model: Module;
+  readonly optimizer: SGD;
+  /** The discretisation, once done (fine-tune epochs of runFracBits). */
+  readonly discretization?: DiscretizeResult;
+  readonly fractionalAccuracy?: number;
+}
+
+/**
+ * Where to resume: the data loaders' order depends only on (seed, epoch) and the schedule only on
+ * the optimizer's step count, so restoring the model and optimizer after `epochsDone` epochs
+ * continues exactly as the uninterrupted run would have (RNG-free models: no dropout).
+ */
+export interface ResumeFrom {
+  readonly epochsDone: number;
+  /** Loads the saved model (quantized) and optimizer state; called after quantizeModel. */
+  readonly restore: (model: Module, optimizer: SGD) => Promise<void> | void;
+  /** Required when resuming after the discretisation (epochsDone > search epochs). */
+  readonly discretization?: DiscretizeResult;
+  readonly fractionalAccuracy?: number;
 }
 
 export interface RunFracBitsOptions extends CommonOptions {
@@ -179,6 +212,7 @@ async function train(
   epochs: number,
   first: number,
   costOf: () => Promise<{ bits: LayerBits[]; cost: number; ratio: number }>,
+  extra: Pick<EpochState, 'discretization' | 'fractionalAccuracy'> = {},
 ): Promise<void> {
   for (let e = 0; e < epochs; e++) {
     const started = Date.now();
@@ -201,6 +235,13 @@ async function train(
       lr: r.lr,
       seconds: (Date.now() - started) / 1000,
       ...c,
+    });
+    await options.onEpochEnd?.({
+      stage: 'finetune',
+      epochsDone: first + e + 1,
+      model: options.model,
+      optimizer,
+      ...extra,
     });
   }
 }
@@ -330,8 +371,11 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
     return { bits, cost, ratio: cost / primary.target };
   };
 
+  const done = options.resume?.epochsDone ?? 0;
+  if (options.resume) await options.resume.restore(model, optimizer);
+
   options.onEvent?.({ type: 'stage', stage: 'search', epochs: searchEpochs });
-  for (let epoch = 0; epoch < searchEpochs; epoch++) {
+  for (let epoch = Math.min(done, searchEpochs); epoch < searchEpochs; epoch++) {
     const started = Date.now();
     const r = await searchEpoch(options, penalty, optimizer, schedule, epoch);
     options.onEvent?.({
@@ -342,31 +386,60 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
       seconds: (Date.now() - started) / 1000,
       ...(await costOf()),
     });
+    await options.onEpochEnd?.({ stage: 'search', epochsDone: epoch + 1, model, optimizer });
   }
 
-  options.onEvent?.({ type: 'stage', stage: 'discretize' });
-  const fractional = await evaluate(model, options.testLoader, { lossFn: options.lossFn });
-  options.onEvent?.({
-    type: 'eval',
-    stage: 'fractional',
-    accuracy: fractional.accuracy,
-    loss: fractional.loss,
-  });
-  const discretization = discretize({
-    layers: infos,
-    bits: assignmentFor(infos, await getBits(model)),
-    costModel: primary.model,
-    target: primary.target,
-    bitsRange: range,
-  });
-  setIntegerBits(
-    model,
-    infos.map((info, i) => ({ name: info.name, ...discretization.bits[i] })),
-  );
-  options.onEvent?.({ type: 'discretize', result: discretization, fractionalAccuracy: fractional.accuracy });
+  let discretization: DiscretizeResult;
+  let fractionalAccuracy: number;
+  if (done > searchEpochs) {
+    // Resumed inside the fine-tune: the integer bits are in the restored λ; freeze them again.
+    const saved = options.resume;
+    if (!saved?.discretization || saved.fractionalAccuracy === undefined) {
+      throw new Error(
+        `runFracBits: resuming after epoch ${done} (past the ${searchEpochs} search epochs) needs resume.discretization and resume.fractionalAccuracy`,
+      );
+    }
+    discretization = saved.discretization;
+    fractionalAccuracy = saved.fractionalAccuracy;
+    setIntegerBits(
+      model,
+      infos.map((info, i) => ({ name: info.name, ...discretization.bits[i] })),
+    );
+  } else {
+    options.onEvent?.({ type: 'stage', stage: 'discretize' });
+    const fractional = await evaluate(model, options.testLoader, { lossFn: options.lossFn });
+    options.onEvent?.({
+      type: 'eval',
+      stage: 'fractional',
+      accuracy: fractional.accuracy,
+      loss: fractional.loss,
+    });
+    fractionalAccuracy = fractional.accuracy;
+    discretization = discretize({
+      layers: infos,
+      bits: assignmentFor(infos, await getBits(model)),
+      costModel: primary.model,
+      target: primary.target,
+      bitsRange: range,
+    });
+    setIntegerBits(
+      model,
+      infos.map((info, i) => ({ name: info.name, ...discretization.bits[i] })),
+    );
+    options.onEvent?.({ type: 'discretize', result: discretization, fractionalAccuracy });
+  }
 
+  const finetuneDone = Math.max(0, done - searchEpochs);
   options.onEvent?.({ type: 'stage', stage: 'finetune', epochs: finetuneEpochs });
-  await train(options, optimizer, schedule, finetuneEpochs, searchEpochs, costOf);
+  await train(
+    options,
+    optimizer,
+    schedule,
+    finetuneEpochs - finetuneDone,
+    searchEpochs + finetuneDone,
+    costOf,
+    { discretization, fractionalAccuracy },
+  );
   const final = await finalEval(options);
   const bits = await getBits(model);
   return {
@@ -382,7 +455,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
     unit: primary.model.unit,
     satRescale: options.satRescale ?? false,
     discretization,
-    fractionalAccuracy: fractional.accuracy,
+    fractionalAccuracy,
     kappa: constraints.map((c) => c.kappa),
   };
 }
@@ -420,8 +493,10 @@ export async function runUniformQat(options: RunUniformQatOptions): Promise<RunR
     const cost = options.costModel.evaluate(infos, assignmentFor(infos, bits)).total;
     return { bits, cost, ratio: 1 };
   };
+  const done = Math.min(options.resume?.epochsDone ?? 0, options.epochs);
+  if (options.resume) await options.resume.restore(model, optimizer);
   options.onEvent?.({ type: 'stage', stage: 'finetune', epochs: options.epochs });
-  await train(options, optimizer, schedule, options.epochs, 0, costOf);
+  await train(options, optimizer, schedule, options.epochs - done, done, costOf);
   const final = await finalEval(options);
   const { bits, cost } = await costOf();
   return {
