@@ -20,7 +20,10 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
   }
   if (await webgpu.hasWebGpuAdapter()) {
     const backend = await webgpu.createNodeBackend();
-    return { backend, notice: `backend: webgpu (${backend.description}) — auto-selected; --backend cpu for the reference backend` };
+    return {
+      backend,
+      notice: `backend: webgpu (${backend.description}) — auto-selected; --backend cpu for the reference backend`,
+    };
   }
   return { backend: new CpuBackend(), notice: 'backend: cpu — no WebGPU adapter found (auto)' };
 }
