@@ -240,6 +240,9 @@ describe('exportOnnxQdq on other models', () => {
     const proto = decodeModel(result.bytes);
     expect(proto.graph!.node!.some((n) => n.name === 'head.input_shift')).toBe(true);
     const a = await agreement(model, result.bytes, shape, 64, 12);
+    console.info(
+      `QDQ imported residual net (signed head): top-1 ${(100 * a.top1).toFixed(2)} %, max |Δ| ${a.worst.toExponential(2)}`,
+    );
     expect(a.top1).toBeGreaterThanOrEqual(0.98);
     expect(a.within).toBeGreaterThanOrEqual(0.95);
   });

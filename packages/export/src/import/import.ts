@@ -98,7 +98,7 @@ function metadataOf(model: ModelProto): Record<string, string> {
 }
 
 /** Builds the graph module node by node; implements what converters need. */
-class Importer implements ImportContext {
+class GraphImporter implements ImportContext {
   readonly graph: OnnxGraphModule;
   private readonly values = new Map<string, Value>();
   private readonly shapes = new Map<string, number[]>();
@@ -290,7 +290,7 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   const outputs = graph.output ?? [];
   if (outputs.length !== 1)
     throw new Error(`importOnnx: expected exactly one graph output, got ${outputs.length}`);
-  const importer = new Importer(options, input.name, input.shape);
+  const importer = new GraphImporter(options, input.name, input.shape);
   try {
     for (const t of graph.initializer ?? []) importer.defineInitializer(t);
     (graph.node ?? []).forEach((node, i) => {
