@@ -1,6 +1,6 @@
 import { quantizeModel, setQuantMode } from '@fracbits/core';
 import { lenet5, type Module, resnet20 } from '@fracbits/nn';
-import { tensor } from '@fracbits/tensor';
+import { getBackend, tensor } from '@fracbits/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnxFloat, exportOnnxQdq, type QdqExport } from '../src/export/export.js';
 import { encodeWeights } from '../src/export/qdq.js';
@@ -185,6 +185,13 @@ describe('exportOnnxQdq on a mixed-precision LeNet-5', () => {
       packed: 12000,
       storage: 'INT4',
     });
+  });
+
+  it('leaves no tensors behind (the quantized weights it computes are freed)', async () => {
+    const before = getBackend().memory().liveBuffers;
+    await exportOnnxQdq(model, { inputShape: LENET_INPUT });
+    await exportOnnxFloat(model, { inputShape: LENET_INPUT });
+    expect(getBackend().memory().liveBuffers).toBe(before);
   });
 
   it('exportOnnxFloat writes the float network the quantized layers wrap', async () => {

@@ -1,9 +1,10 @@
 import { QConv2d, quantizeModel } from '@fracbits/core';
 import { BatchNorm2d, Conv2d, describeLayers, Linear } from '@fracbits/nn';
+import { getBackend } from '@fracbits/tensor';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/import/import.js';
 import { attr, GraphBuilder } from '../src/proto/builder.js';
-import { encodeModel } from '../src/proto/codec.js';
+import { decodeModel, encodeModel } from '../src/proto/codec.js';
 import { maxRelDiff, randomArray, runOurs } from './helpers.js';
 import { cnnModel, depthwiseModel, F, residualModel, weights } from './models.js';
 import { runOrtSingle } from './ort.js';
@@ -105,6 +106,17 @@ describe('importOnnx errors', () => {
       /node 0 "conv" \(Conv\) reads "missing_weight", which is not defined/,
     );
     expect(model.length).toBeGreaterThan(0);
+  });
+
+  it('frees the layers it built when a later node fails (no partial model)', () => {
+    const proto = decodeModel(cnnModel());
+    const graph = proto.graph!;
+    const last = graph.output![0].name!;
+    graph.node!.push({ name: 'late', op_type: 'LSTM', input: [last], output: ['late_out'] });
+    graph.output = [{ name: 'late_out', type: { tensor_type: { elem_type: F } } }];
+    const before = getBackend().memory().liveBuffers;
+    expect(() => importOnnx(encodeModel(proto))).toThrow(/node "late" \(LSTM\): unsupported op type/);
+    expect(getBackend().memory().liveBuffers).toBe(before);
   });
 
   it('rejects dynamic shapes, computed weights and unsupported attributes with reasons', () => {
