@@ -20,7 +20,7 @@ import {
 } from '@fracbits/nn';
 import { formatShape, Rng, type Tensor, tensor } from '@fracbits/tensor';
 import type { DecodedTensor } from '../proto/tensor-data.js';
-import type { NodeProto, TensorProto } from '../proto/types.js';
+import { DataType, type NodeProto, type TensorProto } from '../proto/types.js';
 import { type NodeAttributes, nodeLabel } from './attributes.js';
 import { Clip, reshapeTarget, type StepOp } from './graph-module.js';
 
@@ -166,11 +166,16 @@ function linearLayer(
   load(
     node,
     layer.weight,
-    { name: `${node.name}.weight`, dims: [out, inFeatures], dataType: 1, values: weight },
+    { name: `${node.name}.weight`, dims: [out, inFeatures], dataType: DataType.FLOAT, values: weight },
     'weight',
   );
   if (bias && layer.bias)
-    load(node, layer.bias, { name: `${node.name}.bias`, dims: [out], dataType: 1, values: bias }, 'bias');
+    load(
+      node,
+      layer.bias,
+      { name: `${node.name}.bias`, dims: [out], dataType: DataType.FLOAT, values: bias },
+      'bias',
+    );
   return layer;
 }
 
@@ -478,8 +483,8 @@ const constant: Converter = (ctx, node, attrs) => {
   const f = scalarFloat ?? attrs.floats('value_floats');
   const i = scalarInt ?? attrs.ints('value_ints', undefined);
   const dims = scalarFloat || scalarInt ? [] : [(f ?? i ?? []).length];
-  if (f) ctx.defineConstant(out, { name, dims, dataType: 1, values: Float32Array.from(f) });
-  else if (i) ctx.defineConstant(out, { name, dims, dataType: 7, values: i });
+  if (f) ctx.defineConstant(out, { name, dims, dataType: DataType.FLOAT, values: Float32Array.from(f) });
+  else if (i) ctx.defineConstant(out, { name, dims, dataType: DataType.INT64, values: i });
   else fail(node, 'no supported value attribute (value, value_float(s), value_int(s))');
 };
 
