@@ -118,6 +118,25 @@ describe('removePrunedChannels on float zoo models', () => {
     expect(bn.numFeatures).toBeLessThan(64);
   });
 
+  it('resnet20 (option A): a shortcut keeps padding as many zeros before its input as after', async () => {
+    const model = createModel('resnet20', { seed: 6, inputSize: [3, 8, 8] });
+    randomizeNorms(model, new Rng(7));
+    // Stage 3 channels 0–15 are zero padding before stage 2's 32 channels, 48–63 after: pruning
+    // 3 before and 1 after would leave 13 before and 15 after.
+    const mask = new Map(
+      ['layer3.0.conv2', 'layer3.1.conv2', 'layer3.2.conv2'].map((n) => [n, [0, 1, 2, 63]]),
+    );
+    const { result } = await checkEquivalence(model, [3, 8, 8], mask);
+    expect(result.removed.find((r) => r.layer === 'layer3.0.conv2')?.channels).toEqual([1, 2, 63]);
+    expect(result.kept.find((k) => k.layer === 'layer3.0.conv2')).toEqual({
+      layer: 'layer3.0.conv2',
+      channels: [0],
+      reason: 'layer3.0.downsample pads floor(extra/2) zero channels before its input',
+    });
+    const pad = layer(model, 'layer3.0.downsample') as ChannelPadShortcut;
+    expect([pad.inChannels, pad.outChannels]).toEqual([32, 61]);
+  });
+
   it('resnet20b (1×1 projections): a residual channel goes with its projection', async () => {
     const model = createModel('resnet20b', { seed: 9, inputSize: [3, 8, 8] });
     randomizeNorms(model, new Rng(10));
