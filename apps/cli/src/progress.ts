@@ -1,14 +1,9 @@
 /**
  * Progress display for long stages. On a TTY (stderr) it draws bars with ETA and live metrics; in
- * non-TTY output it prints one line per finished epoch; with --json it prints nothing (stdout is
- * reserved for the final JSON object).
+ * non-TTY output it prints one line per finished epoch; quiet (--json) prints nothing.
  */
 import cliProgress from 'cli-progress';
-
-export interface ProgressOptions {
-  readonly quiet: boolean;
-  readonly stream?: NodeJS.WriteStream;
-}
+import type { CliIo } from './io.js';
 
 export interface StageProgress {
   update(done: number, metrics?: Record<string, string | number>): void;
@@ -16,32 +11,30 @@ export interface StageProgress {
 }
 
 export class Progress {
-  private readonly stream: NodeJS.WriteStream;
-  private readonly tty: boolean;
+  constructor(
+    private readonly io: CliIo,
+    private readonly quiet: boolean,
+  ) {}
 
-  constructor(private readonly options: ProgressOptions) {
-    this.stream = options.stream ?? process.stderr;
-    this.tty = Boolean(this.stream.isTTY);
-  }
-
-  /** A message line (suppressed when quiet). */
+  /** A message line on stderr (suppressed when quiet). */
   note(text: string): void {
-    if (!this.options.quiet) this.stream.write(`${text}\n`);
+    if (!this.quiet) this.io.stderr(`${text}\n`);
   }
 
   /** Starts a bar for a stage of `total` units (batches). */
   stage(label: string, total: number): StageProgress {
-    if (this.options.quiet) return { update() {}, finish() {} };
-    if (!this.tty) {
+    if (this.quiet) return { update() {}, finish() {} };
+    const tty = this.io.tty;
+    if (!tty) {
       return {
         update() {},
-        finish: (summary) => this.stream.write(`${label}${summary ? `  ${summary}` : ''}\n`),
+        finish: (summary) => this.io.stderr(`${label}${summary ? `  ${summary}` : ''}\n`),
       };
     }
     const bar = new cliProgress.SingleBar(
       {
-        stream: this.stream,
-        format: `${label.padEnd(18)} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | {metrics}`,
+        stream: tty,
+        format: `${label.padEnd(16)} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted} | {metrics}`,
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false,

@@ -7,13 +7,16 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from './backend-choice.js';
 import { BUDGET_SYNTAX, type BudgetSpec, parseBudgetSpec } from './budget-spec.js';
 
+const SEP = '\u0000';
+
 const budgetString = z.string().superRefine((text, ctx) => {
   try {
     parseBudgetSpec(text);
   } catch (e) {
     ctx.addIssue({
       code: 'custom',
-      message: `expected a budget ${BUDGET_SYNTAX}: ${(e as Error).message}`,
+      // 'expected' and 'why', split by issuesOf.
+      message: `a budget ${BUDGET_SYNTAX}${SEP}${(e as Error).message}`,
       input: text,
     });
   }
@@ -185,11 +188,11 @@ function issuesOf(error: z.ZodError): ConfigIssue[] {
       issue.code === 'unrecognized_keys'
         ? issue.keys.map((k) => `"${k}"`).join(', ')
         : issue.code === 'custom'
-          ? `${show(issue.input)} (${issue.message.replace(/^expected .*?: /, '')})`
+          ? `${show(issue.input)}${issue.message.includes(SEP) ? ` (${issue.message.split(SEP)[1]})` : ''}`
           : show(issue.input);
     return {
       path,
-      expected: issue.code === 'custom' ? issue.message.replace(/: .*$/, '') : expectedOf(issue),
+      expected: issue.code === 'custom' ? issue.message.split(SEP)[0] : expectedOf(issue),
       got,
     };
   });

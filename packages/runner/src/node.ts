@@ -15,4 +15,5 @@ export { importPlugin, loadPlugins } from './plugin-loader.js';
 export { preflight } from './preflight.js';
 export { type RunOptions, run } from './run.js';
 export { defaultRunDir, RUN_FILES, RunDirectory } from './run-dir.js';
+export { loadRunModel, type RunModel } from './run-model.js';
 export { packageVersions } from './versions.js';

@@ -1,80 +1,110 @@
-/** `fracbits train`: float training of a zoo model on a dataset directory. */
-import { listModels } from '@fracbits/nn';
-import { loadFashionMnist } from '@fracbits/nn/node';
-import { createZooModel, DEFAULT_SGD, parseBackendChoice, trainFloat } from '@fracbits/runner';
-import { selectBackend } from '@fracbits/runner/node';
+/** `fracbits train`: float training of a zoo model, optionally saving the float checkpoint. */
+import { resolve } from 'node:path';
+import { saveCheckpoint } from '@fracbits/nn/node';
+import { createRegistry, createZooModel, DEFAULT_SGD, resolveConfig, trainFloat } from '@fracbits/runner';
+import { loadData, selectBackend } from '@fracbits/runner/node';
 import { setBackend } from '@fracbits/tensor';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { intFlag, numberFlag } from '../options.js';
+import type { CliIo } from '../io.js';
+import { numeric } from '../options.js';
 import { Progress } from '../progress.js';
 import { attachProgress } from '../run-progress.js';
 
 interface TrainFlags {
   model: string;
   data?: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
+  dataset?: string;
+  epochs: string;
+  batchSize: string;
+  lr: string;
+  seed: string;
+  trainSubset: string;
   backend: string;
+  out?: string;
   json?: boolean;
 }
 
-export function registerTrain(program: Command): void {
+export function registerTrain(program: Command, io: CliIo): void {
   program
     .command('train')
-    .description('train a zoo model in float on Fashion-MNIST (IDX files)')
+    .description('train a zoo model in float (the pre-training stage on its own)')
     .option('--model <name>', 'zoo model', 'lenet5')
-    .option('--data <dir>', 'directory with the IDX files (default: $FRACBITS_DATA_DIR or Debian\'s dataset-fashion-mnist)')
-    .option('--epochs <n>', 'training epochs', intFlag('--epochs', 0), 8)
-    .option('--batch-size <n>', 'batch size', intFlag('--batch-size', 1), 128)
-    .option('--lr <x>', 'initial learning rate (cosine decay per iteration)', numberFlag('--lr', 0), DEFAULT_SGD.lr)
-    .option('--seed <n>', 'seed of initialisation and shuffling', intFlag('--seed', 0), 0)
-    .option('--backend <name>', 'auto | webgpu | cpu', 'cpu')
+    .option(
+      '--data <dir>',
+      "dataset directory (default $FRACBITS_DATA_DIR or Debian's dataset-fashion-mnist)",
+    )
+    .option('--dataset <name>', 'fashion-mnist | mnist | cifar10', 'fashion-mnist')
+    .option('--epochs <n>', 'training epochs', '10')
+    .option('--batch-size <n>', 'batch size', '128')
+    .option('--lr <x>', 'initial learning rate (cosine decay per iteration)', String(DEFAULT_SGD.lr))
+    .option('--seed <n>', 'seed of initialisation and shuffling', '0')
+    .option('--train-subset <n|all>', 'class-balanced seeded training subset', 'all')
+    .option('--backend <name>', 'auto | webgpu | cpu', 'auto')
+    .option('--out <file>', 'save the float checkpoint here (usable as search --float-checkpoint)')
     .option('--json', 'print one JSON object with the result on stdout and nothing else')
-    .addHelpText('after', '\nExamples:\n  fracbits train\n  fracbits train --model convnet --epochs 6 --backend webgpu\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fracbits train --epochs 10 --out lenet5-float.safetensors\n  fracbits train --model convnet --epochs 6 --train-subset 20000 --backend webgpu\n',
+    )
     .action(async (flags: TrainFlags) => {
-      if (!listModels().some((m) => m.name === flags.model)) {
-        throw new UsageError(`unknown model "${flags.model}"; available: ${listModels().map((m) => m.name).join(', ')}`);
-      }
-      const choice = (() => {
-        try {
-          return parseBackendChoice(flags.backend);
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
-      })();
-      const progress = new Progress({ quiet: Boolean(flags.json) });
-      const { backend, notice } = await selectBackend(choice);
+      const config = resolveConfig(
+        {
+          model: flags.model,
+          data: {
+            name: flags.dataset,
+            ...(flags.data ? { dir: flags.data } : {}),
+            trainSubset: flags.trainSubset === 'all' ? 'all' : numeric(flags.trainSubset),
+          },
+          pretrain: { epochs: numeric(flags.epochs), lr: numeric(flags.lr) },
+          batchSize: numeric(flags.batchSize),
+          seed: numeric(flags.seed),
+          backend: flags.backend,
+        },
+        'flags',
+      );
+      const progress = new Progress(io, Boolean(flags.json));
+      const { backend, notice } = await selectBackend(config.backend);
       setBackend(backend);
       progress.note(notice);
-      const data = loadFashionMnist(flags.data ? { dir: flags.data } : {});
-      progress.note(`data: Fashion-MNIST, ${data.train.length} training and ${data.test.length} test images`);
-      const model = createZooModel(flags.model, data, flags.seed);
+      const data = await loadData(config, createRegistry());
+      progress.note(
+        `data: ${data.info.name}, ${data.info.trainSize} training and ${data.info.testSize} test images`,
+      );
+      const model = createZooModel(config.model, data, config.seed);
       const result = await trainFloat(
         model,
         data,
-        { epochs: flags.epochs, batchSize: flags.batchSize, seed: flags.seed, sgd: { ...DEFAULT_SGD, lr: flags.lr } },
+        {
+          epochs: config.pretrain.epochs,
+          batchSize: config.batchSize,
+          seed: config.seed,
+          sgd: { lr: config.pretrain.lr, ...config.optimizer },
+        },
         attachProgress(progress),
       );
+      if (flags.out)
+        await saveCheckpoint(resolve(flags.out), {
+          model,
+          metadata: { accuracy: result.testAccuracy, model: config.model },
+        });
+      const perEpoch = result.epochSeconds.length
+        ? result.epochSeconds.reduce((a, b) => a + b, 0) / result.epochSeconds.length
+        : 0;
       const summary = {
-        model: flags.model,
-        data: 'fashion-mnist',
+        model: config.model,
+        data: data.info.name,
         backend: backend.name,
         adapter: backend.description,
-        epochs: flags.epochs,
+        epochs: config.pretrain.epochs,
         accuracy: result.testAccuracy,
         loss: result.testLoss,
         secondsPerEpoch: result.epochSeconds,
+        ...(flags.out ? { checkpoint: resolve(flags.out) } : {}),
       };
-      if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else {
-        const perEpoch = result.epochSeconds.length ? result.epochSeconds.reduce((a, b) => a + b, 0) / result.epochSeconds.length : 0;
-        process.stdout.write(
-          `${flags.model} float, ${flags.epochs} epochs on ${backend.name}: test accuracy ${(100 * result.testAccuracy).toFixed(2)} % ` +
-            `(loss ${result.testLoss.toFixed(4)}, ${perEpoch.toFixed(1)} s/epoch)\n`,
+      if (flags.json) io.stdout(`${JSON.stringify(summary)}\n`);
+      else
+        io.stdout(
+          `${config.model} float, ${config.pretrain.epochs} epochs on ${backend.name}: test accuracy ${(100 * result.testAccuracy).toFixed(2)} % (loss ${result.testLoss.toFixed(4)}, ${perEpoch.toFixed(1)} s/epoch)${flags.out ? `; saved ${flags.out}` : ''}\n`,
         );
-      }
     });
 }
