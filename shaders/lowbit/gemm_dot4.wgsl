@@ -27,6 +27,7 @@
 //! define: WG_O = 8
 //! define: WG_R = 8
 //! define: ACC_OUT = false
+//! define: GROUPED = true
 //! define: BITS = // (spliced from lowbit/unpack.wgsl)
 //! define: TILE = // (spliced from lowbit/gemm_float.wgsl)
 
@@ -35,6 +36,8 @@
 const TM: u32 = {{TM}}u;
 const TO: u32 = {{TO}}u;
 const ACC_OUT: bool = {{ACC_OUT}};
+// false when groups = 1: the group (and so the activation address) is then known to be uniform.
+const GROUPED: bool = {{GROUPED}};
 
 {{TILE}}
 

@@ -32,6 +32,7 @@
 //! define: WG_R = 8
 //! define: INT_ACC = true
 //! define: ACC_OUT = false
+//! define: GROUPED = true
 //! define: BITS = // (spliced from lowbit/unpack.wgsl)
 
 {{BITS}}
@@ -39,6 +40,8 @@
 const TM: u32 = {{TM}}u;
 const TO: u32 = {{TO}}u;
 const ACC_OUT: bool = {{ACC_OUT}};
+// false when groups = 1: the group (and so the activation address) is then known to be uniform.
+const GROUPED: bool = {{GROUPED}};
 const INT_ACC: bool = {{INT_ACC}};
 // Words per float chunk: 4·64 = 256 products of magnitude ≤ 255² sum to less than 2^24.
 const CHUNK: u32 = 64u;
@@ -66,7 +69,7 @@ fn tile_of(wid: vec3u, lid: vec3u, nwg: vec3u) -> Tile {
   if (!t.valid) {
     return t;
   }
-  let g = ct / params.tilesPerGroup;
+  let g = select(0u, ct / params.tilesPerGroup, GROUPED);
   let first = (ct % params.tilesPerGroup) * TO;
   t.o0 = g * params.perGroup + first;
   t.count = min(TO, params.perGroup - first);

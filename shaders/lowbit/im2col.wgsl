@@ -5,7 +5,7 @@
 // group g reading channel g·cg + c'. Padding reads 0. With QUANT the element is the PACT code
 // q = round(clamp(v, 0, α) / α · levels) as a float (levels = 2^bits − 1; FRACBITS.md §2), else
 // the value itself (float-input layers, e.g. the first conv). A linear layer is the 1×1 case
-// with c = features, h = w = 1. One invocation per element.
+// with c = features, h = w = 1. One invocation per (row, group) segment.
 //! binding: x read f32
 //! binding: col read_write f32
 //! param: n u32
@@ -27,27 +27,63 @@
 //! param: kWords u32
 //! param: alpha f32
 //! param: levels f32
-//! workgroup: 256 1 1
+//! workgroup: 64 1 1
 //! define: QUANT = true
 
 const QUANT: bool = {{QUANT}};
 
 // BEGIN GATHER
-// Element k of group g's segment for output position `pos` of sample s: the input value under
-// that tap, 0 in the padding and past the group's taps.
-fn gather(s: u32, pos: u32, g: u32, k: u32) -> f32 {
-  let taps = params.kh * params.kw;
-  if (k >= params.cg * taps) {
+// Walks the taps of one group's segment for one output position, in segment order (c', ky, kx),
+// with counters instead of divisions (integer division is slow on CPU-backed adapters): `base`
+// is the group's first input plane of the sample, (y0, x0) the window's top-left corner.
+struct Taps {
+  base: u32,
+  y0: i32,
+  x0: i32,
+  ci: u32,
+  ky: u32,
+  kx: u32,
+}
+
+// The walker of work item i = (sample·positions + position)·groups + group.
+fn taps_of(i: u32) -> Taps {
+  let g = i % params.groups;
+  let row = i / params.groups;
+  let positions = params.ho * params.wo;
+  let pos = row % positions;
+  var t: Taps;
+  t.base = ((row / positions) * params.c + g * params.cg) * params.h * params.w;
+  t.y0 = i32((pos / params.wo) * params.sh) - i32(params.ph);
+  t.x0 = i32((pos % params.wo) * params.sw) - i32(params.pw);
+  return t;
+}
+
+// The input value under the next tap (0 in the padding and past the group's taps), advancing.
+fn next_tap(t: ptr<function, Taps>) -> f32 {
+  if ((*t).ci >= params.cg) {
     return 0.0;
   }
-  let ch = g * params.cg + k / taps;
-  let tap = k % taps;
-  let iy = i32((pos / params.wo) * params.sh + (tap / params.kw) * params.dh) - i32(params.ph);
-  let ix = i32((pos % params.wo) * params.sw + (tap % params.kw) * params.dw) - i32(params.pw);
-  if (iy < 0 || iy >= i32(params.h) || ix < 0 || ix >= i32(params.w)) {
-    return 0.0;
+  let iy = (*t).y0 + i32((*t).ky * params.dh);
+  let ix = (*t).x0 + i32((*t).kx * params.dw);
+  var v = 0.0;
+  if (iy >= 0 && iy < i32(params.h) && ix >= 0 && ix < i32(params.w)) {
+    v = x[(*t).base + ((*t).ci * params.h + u32(iy)) * params.w + u32(ix)];
   }
-  return x[((s * params.c + ch) * params.h + u32(iy)) * params.w + u32(ix)];
+  (*t).kx = (*t).kx + 1u;
+  if ((*t).kx == params.kw) {
+    (*t).kx = 0u;
+    (*t).ky = (*t).ky + 1u;
+    if ((*t).ky == params.kh) {
+      (*t).ky = 0u;
+      (*t).ci = (*t).ci + 1u;
+    }
+  }
+  return v;
+}
+
+// Work items: one per (sample, output position, group).
+fn work_items() -> u32 {
+  return params.n * params.ho * params.wo * params.groups;
 }
 
 // The PACT code of v: round-half-to-even of clamp(v, 0, α) / α · levels (as the training
@@ -60,18 +96,18 @@ fn act_code(v: f32) -> u32 {
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG_X;
-  let segment = params.kWords * 4u;
-  let positions = params.ho * params.wo;
-  if (i >= params.n * positions * params.groups * segment) {
+  if (i >= work_items()) {
     return;
   }
-  let k = i % segment;
-  let g = (i / segment) % params.groups;
-  let row = i / (segment * params.groups);
-  let v = gather(row / positions, row % positions, g, k);
-  if (QUANT) {
-    col[i] = f32(act_code(v));
-  } else {
-    col[i] = v;
+  var taps = taps_of(i);
+  let segment = params.kWords * 4u;
+  let out = i * segment;
+  for (var k = 0u; k < segment; k = k + 1u) {
+    let v = next_tap(&taps);
+    if (QUANT) {
+      col[out + k] = f32(act_code(v));
+    } else {
+      col[out + k] = v;
+    }
   }
 }

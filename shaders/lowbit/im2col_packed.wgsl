@@ -2,7 +2,7 @@
 // `groups` segments, see there) with the PACT codes packed four to a word, tap 4t + j of a
 // segment in byte j of its word t (the operand layout of dot4U8Packed); a segment is kWords =
 // ceil(cg·kh·kw / 4) words, zero codes past its taps. Codes are 0..levels ≤ 255 (bits ≤ 8).
-// One invocation per word.
+// One invocation per (row, group) segment.
 //! binding: x read f32
 //! binding: col read_write u32
 //! param: n u32
@@ -24,7 +24,7 @@
 //! param: kWords u32
 //! param: alpha f32
 //! param: levels f32
-//! workgroup: 256 1 1
+//! workgroup: 64 1 1
 //! define: GATHER = // (spliced from lowbit/im2col.wgsl)
 
 {{GATHER}}
@@ -32,18 +32,15 @@
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG_X;
-  let positions = params.ho * params.wo;
-  if (i >= params.n * positions * params.groups * params.kWords) {
+  if (i >= work_items()) {
     return;
   }
-  let t = i % params.kWords;
-  let g = (i / params.kWords) % params.groups;
-  let row = i / (params.kWords * params.groups);
-  let s = row / positions;
-  let pos = row % positions;
-  var word = 0u;
-  for (var j = 0u; j < 4u; j = j + 1u) {
-    word = word | (act_code(gather(s, pos, g, 4u * t + j)) << (8u * j));
+  var taps = taps_of(i);
+  let out = i * params.kWords;
+  for (var t = 0u; t < params.kWords; t = t + 1u) {
+    var word = act_code(next_tap(&taps));
+    word = word | (act_code(next_tap(&taps)) << 8u);
+    word = word | (act_code(next_tap(&taps)) << 16u);
+    col[out + t] = word | (act_code(next_tap(&taps)) << 24u);
   }
-  col[i] = word;
 }

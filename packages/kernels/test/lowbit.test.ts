@@ -25,9 +25,9 @@ import {
   lowbitPackParams,
   lowbitUnpackKernel,
   type Params,
-  type RowAlign,
   packCodes,
   packedRowLayout,
+  type RowAlign,
   rowWordCount,
   unpackCodes,
 } from '../src/index.js';
@@ -85,7 +85,8 @@ function paddingBits(words: Uint32Array, k: number, bits: readonly number[], row
     start = Math.ceil((start + k * b) / rowAlign) * rowAlign;
   }
   let ones = 0;
-  for (let bit = 0; bit < words.length * 32; bit++) if (!used.has(bit)) ones += (words[bit >>> 5] >>> bit % 32) & 1;
+  for (let bit = 0; bit < words.length * 32; bit++)
+    if (!used.has(bit)) ones += (words[bit >>> 5] >>> (bit % 32)) & 1;
   return ones;
 }
 
@@ -358,7 +359,9 @@ describe('lowbit packed layout', () => {
       expect(stream.length).toBe(Math.ceil((k * bits.reduce((a, b) => a + b, 0)) / 32));
       expect(unpackByBits(stream, k, bits, 1)).toEqual(Array.from(codes));
       expect(paddingBits(stream, k, bits, 1)).toBe(0);
-      expect(Array.from(unpackCodes(stream, packedRowLayout(k, bits, 1).rowInfo, k))).toEqual(Array.from(codes));
+      expect(Array.from(unpackCodes(stream, packedRowLayout(k, bits, 1).rowInfo, k))).toEqual(
+        Array.from(codes),
+      );
     });
   }
 

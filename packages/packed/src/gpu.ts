@@ -56,21 +56,146 @@ export function supportsDot4(features?: ReadonlySet<string>): boolean {
   return (features ?? fromNavigator)?.has(DOT4_FEATURE) === true;
 }
 
-interface GpuPlan {
+/** A plan on a device: its buffers, pipelines and bind groups, ready to run batches. */
+export interface GpuPlan {
   readonly plan: Plan;
-  readonly temps: GPUBuffer[];
-  readonly uniforms: GPUBuffer[];
-  readonly bindGroups: GPUBindGroup[];
-  readonly pipelines: GPUComputePipeline[];
-  readonly dispatches: [number, number, number][];
-  readonly staging: GPUBuffer;
+  /** Runs one batch (plan.inputLength floats): one pass, one submit, one read-back. */
+  run(input: Float32Array): Promise<Float32Array>;
+  /** Records the plan's launches into `pass` (for timing loops; no upload, no read-back). */
+  encode(pass: GPUComputePassEncoder): void;
+  /** Frees the plan's own buffers (not shared constants). */
+  destroy(): void;
+}
+
+/** Compiled pipelines by instantiation key, shared by the plans of a device. */
+export type PipelineCache = Map<string, Promise<GPUComputePipeline>>;
+
+function pipelineFor(device: GPUDevice, cache: PipelineCache, kernel: KernelDescriptor, defines: Defines) {
+  const shader = instantiate(kernel, defines);
+  let p = cache.get(shader.key);
+  if (!p) {
+    p = (async () => {
+      const module = device.createShaderModule({ code: shader.code, label: kernel.name });
+      const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+      if (errors.length > 0) {
+        throw new Error(
+          `packed runtime: kernel ${kernel.name} failed to compile: ${errors.map((m) => m.message).join('; ')}`,
+        );
+      }
+      return device.createComputePipelineAsync({
+        layout: 'auto',
+        compute: { module, entryPoint: shader.entryPoint },
+        label: kernel.name,
+      });
+    })();
+    cache.set(shader.key, p);
+  }
+  return p;
+}
+
+function createBuffer(device: GPUDevice, bytes: number, usage: number, what: string): GPUBuffer {
+  const limit = device.limits.maxStorageBufferBindingSize;
+  if (usage & STORAGE && bytes > limit) {
+    throw new Error(
+      `packed runtime: a ${what} buffer needs ${bytes} bytes, over the device's ${limit}-byte storage binding limit; use smaller batches`,
+    );
+  }
+  return device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });
+}
+
+/** Uploads a constant (weights, epilogue, …) into a new storage buffer. */
+export function uploadConstant(device: GPUDevice, data: Uint32Array | Float32Array): GPUBuffer {
+  const buffer = createBuffer(device, data.byteLength, STORAGE | COPY_DST, 'constant');
+  device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buffer;
+}
+
+export interface GpuPlanOptions {
+  /** GPU buffers of the plan's constants, by id (default: uploaded for this plan and owned by it). */
+  readonly constants?: readonly GPUBuffer[];
+  readonly pipelines?: PipelineCache;
+}
+
+/**
+ * Puts a plan (from `buildPlan`, or any plan of kernel launches) on `device`: allocates its
+ * temporaries, compiles its pipelines, writes its uniforms and creates its bind groups once.
+ */
+export async function createGpuPlan(
+  device: GPUDevice,
+  plan: Plan,
+  options: GpuPlanOptions = {},
+): Promise<GpuPlan> {
+  const owned: GPUBuffer[] = [];
+  const buffers = plan.buffers.map((b, id) => {
+    if (b.kind === 'const') {
+      const shared = options.constants?.[id];
+      if (shared) return shared;
+      const buffer = uploadConstant(device, b.data);
+      owned.push(buffer);
+      return buffer;
+    }
+    const usage = STORAGE | (id === plan.input ? COPY_DST : 0) | (id === plan.output ? COPY_SRC : 0);
+    const buffer = createBuffer(device, 4 * b.length, usage, 'activation');
+    owned.push(buffer);
+    return buffer;
+  });
+  const cache = options.pipelines ?? new Map();
+  const pipelines = await Promise.all(plan.steps.map((s) => pipelineFor(device, cache, s.kernel, s.defines)));
+  const bindGroups = plan.steps.map((step, i) => {
+    const data = packParams(step.kernel.shader, step.params);
+    const uniform = createBuffer(device, data.byteLength, UNIFORM | COPY_DST, 'uniform');
+    device.queue.writeBuffer(uniform, 0, data);
+    owned.push(uniform);
+    return device.createBindGroup({
+      label: `${step.layer}: ${step.kernel.name}`,
+      layout: pipelines[i].getBindGroupLayout(0),
+      entries: [...step.buffers.map((id) => buffers[id]), uniform].map((buffer, binding) => ({
+        binding,
+        resource: { buffer },
+      })),
+    });
+  });
+  const dispatches = plan.steps.map((s) => s.kernel.dispatch(s.params, s.defines));
+  const outBytes = 4 * plan.outputLength;
+  const staging = createBuffer(device, outBytes, MAP_READ | COPY_DST, 'read-back');
+  owned.push(staging);
+  const encode = (pass: GPUComputePassEncoder) => {
+    pipelines.forEach((pipeline, i) => {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroups[i]);
+      pass.dispatchWorkgroups(...dispatches[i]);
+    });
+  };
+  return {
+    plan,
+    encode,
+    async run(input: Float32Array): Promise<Float32Array> {
+      if (input.length !== plan.inputLength) {
+        throw new Error(`packed runtime: expected ${plan.inputLength} input floats, got ${input.length}`);
+      }
+      device.queue.writeBuffer(buffers[plan.input], 0, input.buffer, input.byteOffset, input.byteLength);
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      encode(pass);
+      pass.end();
+      encoder.copyBufferToBuffer(buffers[plan.output], 0, staging, 0, outBytes);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(MAP_MODE_READ, 0, outBytes);
+      const out = new Float32Array(staging.getMappedRange(0, outBytes).slice(0));
+      staging.unmap();
+      return out;
+    },
+    destroy() {
+      for (const b of owned) b.destroy();
+    },
+  };
 }
 
 class GpuRuntime implements PackedGpuModel {
   readonly variant: LowbitVariant;
   private readonly compiled: CompiledModel;
   private readonly constants: GPUBuffer[];
-  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly pipelines: PipelineCache = new Map();
   private readonly plans = new Map<number, Promise<GpuPlan>>();
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
@@ -83,92 +208,29 @@ class GpuRuntime implements PackedGpuModel {
   ) {
     this.variant = variant;
     this.compiled = compileModel(model, variant);
-    this.constants = this.compiled.constants.map((data) => this.upload(data));
+    // Uploaded once; every plan (batch size) binds the same buffers.
+    this.constants = this.compiled.constants.map((data) => uploadConstant(device, data));
   }
 
-  private upload(data: Uint32Array | Float32Array): GPUBuffer {
-    const buffer = this.buffer(data.byteLength, STORAGE | COPY_DST, 'constant');
-    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-    return buffer;
-  }
-
-  private buffer(bytes: number, usage: number, what: string): GPUBuffer {
-    const limit = this.device.limits.maxStorageBufferBindingSize;
-    if (usage & STORAGE && bytes > limit) {
-      throw new Error(
-        `packed runtime: a ${what} buffer needs ${bytes} bytes, over the device's ${limit}-byte storage binding limit; use smaller batches`,
-      );
-    }
-    return this.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });
-  }
-
-  private pipeline(kernel: KernelDescriptor, defines: Defines): Promise<GPUComputePipeline> {
-    const shader = instantiate(kernel, defines);
-    let p = this.pipelines.get(shader.key);
-    if (!p) {
-      p = (async () => {
-        const module = this.device.createShaderModule({ code: shader.code, label: kernel.name });
-        const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
-        if (errors.length > 0) {
-          throw new Error(
-            `packed runtime: kernel ${kernel.name} failed to compile: ${errors.map((m) => m.message).join('; ')}`,
-          );
-        }
-        return this.device.createComputePipelineAsync({
-          layout: 'auto',
-          compute: { module, entryPoint: shader.entryPoint },
-          label: kernel.name,
-        });
-      })();
-      this.pipelines.set(shader.key, p);
-    }
-    return p;
-  }
-
-  private async createPlan(n: number): Promise<GpuPlan> {
-    const plan = buildPlan(this.compiled, n);
-    const temps: GPUBuffer[] = [];
-    const buffers = plan.buffers.map((b, id) => {
-      if (b.kind === 'const') return this.constants[id];
-      const usage = STORAGE | (id === plan.input ? COPY_DST : 0) | (id === plan.output ? COPY_SRC : 0);
-      const buffer = this.buffer(4 * b.length, usage, 'activation');
-      temps.push(buffer);
-      return buffer;
-    });
-    const pipelines = await Promise.all(plan.steps.map((s) => this.pipeline(s.kernel, s.defines)));
-    const uniforms: GPUBuffer[] = [];
-    const bindGroups = plan.steps.map((step, i) => {
-      const data = packParams(step.kernel.shader, step.params);
-      const uniform = this.buffer(data.byteLength, UNIFORM | COPY_DST, 'uniform');
-      this.device.queue.writeBuffer(uniform, 0, data);
-      uniforms.push(uniform);
-      return this.device.createBindGroup({
-        label: `${step.layer}: ${step.kernel.name}`,
-        layout: pipelines[i].getBindGroupLayout(0),
-        entries: [...step.buffers.map((id) => buffers[id]), uniform].map((buffer, binding) => ({
-          binding,
-          resource: { buffer },
-        })),
-      });
-    });
-    const dispatches = plan.steps.map((s) => s.kernel.dispatch(s.params, s.defines));
-    const staging = this.buffer(4 * plan.outputLength, MAP_READ | COPY_DST, 'read-back');
-    return { plan, temps: [...temps], uniforms, bindGroups, pipelines, dispatches, staging };
-  }
-
-  /** The plan for batches of n (created, with its pipelines, on first use). */
+  /** The plan for batches of n (created, with its pipelines, on first use; LRU-evicted). */
   planFor(n: number): Promise<GpuPlan> {
     let p = this.plans.get(n);
     if (p) {
       this.plans.delete(n); // re-inserted below: most recently used last
     } else {
-      p = this.createPlan(n);
+      p = createGpuPlan(this.device, buildPlan(this.compiled, n), {
+        constants: this.constants,
+        pipelines: this.pipelines,
+      });
     }
     this.plans.set(n, p);
     while (this.plans.size > this.maxPlans) {
       const [oldest, evicted] = this.plans.entries().next().value as [number, Promise<GpuPlan>];
       this.plans.delete(oldest);
-      void evicted.then(destroyPlan, () => {});
+      void evicted.then(
+        (g) => g.destroy(),
+        () => {},
+      );
     }
     return p;
   }
@@ -181,54 +243,23 @@ class GpuRuntime implements PackedGpuModel {
     } catch (err) {
       return Promise.reject(err);
     }
-    // One batch at a time: plans own their activation buffers.
-    const run = this.queue.then(() => this.run(n, batch));
+    // One batch at a time: a plan owns its activation buffers.
+    const run = this.queue.then(async () => (await this.planFor(n)).run(batch));
     this.queue = run.catch(() => {});
     return run;
-  }
-
-  private async run(n: number, batch: Float32Array): Promise<Float32Array> {
-    const g = await this.planFor(n);
-    const { device } = this;
-    device.queue.writeBuffer(
-      this.bufferOf(g, g.plan.input),
-      0,
-      batch.buffer,
-      batch.byteOffset,
-      batch.byteLength,
-    );
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    g.pipelines.forEach((pipeline, i) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, g.bindGroups[i]);
-      pass.dispatchWorkgroups(...g.dispatches[i]);
-    });
-    pass.end();
-    encoder.copyBufferToBuffer(this.bufferOf(g, g.plan.output), 0, g.staging, 0, 4 * g.plan.outputLength);
-    device.queue.submit([encoder.finish()]);
-    await g.staging.mapAsync(MAP_MODE_READ, 0, 4 * g.plan.outputLength);
-    const out = new Float32Array(g.staging.getMappedRange(0, 4 * g.plan.outputLength).slice(0));
-    g.staging.unmap();
-    return out;
-  }
-
-  /** The GPU buffer of plan buffer `id` (temps are stored in id order after the constants). */
-  private bufferOf(g: GpuPlan, id: number): GPUBuffer {
-    return g.temps[id - this.constants.length];
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of this.plans.values()) void p.then(destroyPlan, () => {});
+    for (const p of this.plans.values())
+      void p.then(
+        (g) => g.destroy(),
+        () => {},
+      );
     this.plans.clear();
     for (const b of this.constants) b.destroy();
   }
-}
-
-function destroyPlan(g: GpuPlan): void {
-  for (const b of [...g.temps, ...g.uniforms, g.staging]) b.destroy();
 }
 
 /**

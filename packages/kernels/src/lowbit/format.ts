@@ -43,9 +43,15 @@ export interface PackedRowLayout {
 }
 
 /** Row start bits (rows in order) for rows of `k` codes at `bits[r]` bits. */
-export function packedRowLayout(k: number, bits: ArrayLike<number>, rowAlign: RowAlign = 32): PackedRowLayout {
-  if (!Number.isInteger(k) || k < 1) throw new Error(`packedRowLayout: k must be a positive integer, got ${k}`);
-  if (rowAlign !== 1 && rowAlign !== 32) throw new Error(`packedRowLayout: rowAlign must be 1 or 32, got ${rowAlign}`);
+export function packedRowLayout(
+  k: number,
+  bits: ArrayLike<number>,
+  rowAlign: RowAlign = 32,
+): PackedRowLayout {
+  if (!Number.isInteger(k) || k < 1)
+    throw new Error(`packedRowLayout: k must be a positive integer, got ${k}`);
+  if (rowAlign !== 1 && rowAlign !== 32)
+    throw new Error(`packedRowLayout: rowAlign must be 1 or 32, got ${rowAlign}`);
   const rowInfo = new Uint32Array(2 * bits.length);
   let bit = 0;
   let maxRowWords = 0;
@@ -57,7 +63,8 @@ export function packedRowLayout(k: number, bits: ArrayLike<number>, rowAlign: Ro
     bit += k * bits[r];
     maxRowWords = Math.max(maxRowWords, rowWordCount(k, bits[r]));
   }
-  if (bit >= 2 ** 32) throw new Error(`packedRowLayout: ${bit} bits exceed the 2^32-bit addressing of the kernels`);
+  if (bit >= 2 ** 32)
+    throw new Error(`packedRowLayout: ${bit} bits exceed the 2^32-bit addressing of the kernels`);
   return { rowInfo, words: Math.ceil(bit / 32), maxRowWords };
 }
 
@@ -80,7 +87,9 @@ export function packCodes(
 ): Uint32Array {
   const layout = packedRowLayout(k, bits, options.rowAlign);
   if (codes.length < bits.length * k) {
-    throw new Error(`packCodes: expected ${bits.length}×${k} = ${bits.length * k} codes, got ${codes.length}`);
+    throw new Error(
+      `packCodes: expected ${bits.length}×${k} = ${bits.length * k} codes, got ${codes.length}`,
+    );
   }
   const words = options.out ?? new Uint32Array(layout.words);
   if (words.length < layout.words) {

@@ -44,13 +44,19 @@ export interface LowbitGemmOptions {
 }
 
 /**
- * The default tiling: one row per invocation for a GEMV (few rows; weights are read once and the
- * invocations spread over channels), 4×4 register tiles otherwise; one channel per invocation
- * when groups have fewer than 4 channels (depthwise).
+ * The default tiling (measured on lavapipe). Channels per invocation: a small group (≤ 8) in one
+ * tile, so every loaded activation serves all its channels; otherwise 4, or 2 when that splits
+ * the group evenly and 4 does not. For a GEMV (≤ 2 rows) one row per invocation and workgroups
+ * of 64 along the channels, so no work goes to missing rows; otherwise 4 rows per invocation and
+ * 64-invocation workgroups split between channel tiles (up to 8) and rows, so that few channel
+ * tiles do not leave workgroup lanes idle.
  */
-export function lowbitTiling(rows: number, perGroup: number): LowbitTiling {
-  if (rows <= 2) return { tm: 1, to: perGroup >= 4 ? 2 : 1, wgO: 64, wgR: 1 };
-  return { tm: 4, to: perGroup >= 4 ? 4 : 1, wgO: 8, wgR: 8 };
+export function lowbitTiling(rows: number, perGroup: number, groups = 1): LowbitTiling {
+  const to = perGroup <= 8 ? perGroup : perGroup % 4 !== 0 && perGroup % 2 === 0 ? 2 : 4;
+  if (rows <= 2) return { tm: 1, to, wgO: 64, wgR: 1 };
+  const tiles = groups * Math.ceil(perGroup / to);
+  const wgO = 2 ** Math.floor(Math.log2(Math.min(8, tiles)));
+  return { tm: 4, to, wgO, wgR: 64 / wgO };
 }
 
 /** Params and defines of `lowbitGemmDot4Kernel` / `lowbitGemmFloatKernel` for a launch. */
@@ -76,7 +82,7 @@ export function lowbitGemmLaunch(
     throw new Error(`lowbit gemm: rows (${spec.rows}) must be a multiple of positions (${spec.positions})`);
   }
   const perGroup = spec.channels / groups;
-  const tiling = options.tiling ?? lowbitTiling(spec.rows, perGroup);
+  const tiling = options.tiling ?? lowbitTiling(spec.rows, perGroup, groups);
   const kWords = Math.ceil(spec.k / 4);
   const tilesPerGroup = Math.ceil(perGroup / tiling.to);
   return {
@@ -98,6 +104,7 @@ export function lowbitGemmLaunch(
       wgR: tiling.wgR,
       accOut: options.accOut === true,
       intAcc: options.intAcc !== false,
+      grouped: groups > 1,
     },
   };
 }
@@ -130,6 +137,7 @@ function specialize(defines: Defines): Record<string, string> {
     WG_R: String(defines.wgR ?? 8),
     ACC_OUT: defines.accOut === true ? 'true' : 'false',
     INT_ACC: defines.intAcc === false ? 'false' : 'true',
+    GROUPED: defines.grouped === false ? 'false' : 'true',
     BITS: BITS_WGSL,
     TILE: TILE_WGSL,
   };

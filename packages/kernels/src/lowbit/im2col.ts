@@ -90,7 +90,7 @@ function forEachTap(x: CpuBuffer, p: Params, segment: number, visit: (i: number,
  */
 export const lowbitIm2colKernel = defineKernel(shaderSources['lowbit/im2col'], {
   specialize: (defines) => ({ QUANT: defines.quant === false ? 'false' : 'true' }),
-  dispatch: (p) => linearDispatch(p.n * p.ho * p.wo * p.groups * p.kWords * 4, 256),
+  dispatch: (p) => linearDispatch(p.n * p.ho * p.wo * p.groups, 64),
   cpu: ([x, col], p, defines) => {
     const quant = defines.quant !== false;
     forEachTap(x, p, p.kWords * 4, (i, v) => {
@@ -106,7 +106,7 @@ export const lowbitIm2colKernel = defineKernel(shaderSources['lowbit/im2col'], {
  */
 export const lowbitIm2colPackedKernel = defineKernel(shaderSources['lowbit/im2col_packed'], {
   specialize: () => ({ GATHER: GATHER_WGSL }),
-  dispatch: (p) => linearDispatch(p.n * p.ho * p.wo * p.groups * p.kWords, 256),
+  dispatch: (p) => linearDispatch(p.n * p.ho * p.wo * p.groups, 64),
   cpu: ([x, col], p) => {
     col.fill(0, 0, p.n * p.ho * p.wo * p.groups * p.kWords);
     forEachTap(x, p, p.kWords * 4, (i, v) => {

@@ -23,7 +23,8 @@ export const lowbitPackKernel = defineKernel(shaderSources['lowbit/pack'], {
     // Rows go where rowInfo says (not necessarily back to back).
     const dense = packedRowLayout(p.k, bits).rowInfo;
     for (let r = 0; r < p.rows; r++) {
-      if (info[2 * r] % 32 !== 0) throw new Error(`lowbit/pack: row ${r} starts at bit ${info[2 * r]}, not on a word`);
+      if (info[2 * r] % 32 !== 0)
+        throw new Error(`lowbit/pack: row ${r} starts at bit ${info[2 * r]}, not on a word`);
       const n = rowWordCount(p.k, bits[r]);
       words.set(packed.subarray(dense[2 * r] / 32, dense[2 * r] / 32 + n), info[2 * r] / 32);
     }
