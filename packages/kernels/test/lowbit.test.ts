@@ -23,6 +23,7 @@ import {
   lowbitIm2colParams,
   lowbitPackKernel,
   lowbitPackParams,
+  lowbitQuantizeParams,
   lowbitUnpackKernel,
   type Params,
   packCodes,
@@ -424,6 +425,14 @@ describe('lowbit activation quantization + im2col (CPU twins)', () => {
       ).toEqual(expected);
     });
   }
+
+  it('quantizes a [rows, features] matrix into packed rows (lowbitQuantizeParams)', () => {
+    const x = Float32Array.from([0.1, 0.9, 0.5, 2, -1, 0.3, 0.7]);
+    const params = lowbitQuantizeParams(1, 7, { alpha: 1, bits: 3 });
+    const [, packed] = runTwin(lowbitIm2colPackedKernel, [x, new Uint32Array(2)], params);
+    const bytes = Array.from(packed).flatMap((w) => [w & 255, (w >>> 8) & 255, (w >>> 16) & 255, w >>> 24]);
+    expect(bytes).toEqual([...Array.from(x, (v) => pactCode(v, 1, 3)), 0]);
+  });
 
   it('rounds ties to even and clips to [0, α]', () => {
     // α = 3, 2 bits: v/α·3 = v, so 0.5 → 0, 1.5 → 2, 2.5 → 2, −1 → 0, 7 → 3.

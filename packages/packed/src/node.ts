@@ -46,12 +46,30 @@ export async function createNodeDevice(): Promise<NodeDevice> {
   return { device, adapter, wgslLanguageFeatures: gpu.wgslLanguageFeatures };
 }
 
-/** Loads a packed model on a Dawn device created for it (variant 'auto' uses Dawn's features). */
+/**
+ * Loads a packed model on a Dawn device created for it (variant 'auto' uses Dawn's WGSL
+ * language features); `dispose()` also destroys that device.
+ */
 export async function loadPackedModelNode(
   source: Uint8Array | ArrayBuffer | PackedModel,
   options: LoadPackedModelOptions = {},
 ): Promise<PackedGpuModel & { readonly device: GPUDevice }> {
   const { device, wgslLanguageFeatures } = await createNodeDevice();
-  const model = await loadPackedModel(source, device, { wgslLanguageFeatures, ...options });
-  return Object.assign(model, { device });
+  let model: PackedGpuModel;
+  try {
+    model = await loadPackedModel(source, device, { wgslLanguageFeatures, ...options });
+  } catch (err) {
+    device.destroy();
+    throw err;
+  }
+  return {
+    device,
+    model: model.model,
+    variant: model.variant,
+    infer: (batch) => model.infer(batch),
+    dispose() {
+      model.dispose();
+      device.destroy();
+    },
+  };
 }

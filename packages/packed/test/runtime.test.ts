@@ -12,7 +12,7 @@ import {
   readPackedModel,
   writePackedModel,
 } from '../src/index.js';
-import { createNodeDevice, type NodeDevice } from '../src/node.js';
+import { createNodeDevice, loadPackedModelNode, type NodeDevice } from '../src/node.js';
 import { argmax, lenet5, randomImages, referenceForward, residualNet, smallCnn } from './models.js';
 
 const inCi = !['', 'false', '0', undefined].includes(process.env.CI);
@@ -152,6 +152,17 @@ describe.skipIf(!gpu)('WebGPU runtime equals the CPU twin runtime bit for bit', 
     const without = await loadPackedModel(file, device, { wgslLanguageFeatures: new Set() });
     expect(without.variant).toBe('float');
     without.dispose();
+  });
+
+  it('loadPackedModelNode creates its own Dawn device and frees it on dispose', async () => {
+    const file = writePackedModel(residualNet());
+    const runtime = await loadPackedModelNode(file, { variant: 'float' });
+    const images = randomImages(3, 147, 16);
+    expect(Array.from(await runtime.infer(images))).toEqual(
+      Array.from(inferCpu(readPackedModel(file), images)),
+    );
+    runtime.dispose();
+    await expect(loadPackedModelNode(file.subarray(0, 20))).rejects.toThrow(/readPackedModel: /);
   });
 
   it('serialises concurrent infer calls and evaluates accuracy on the GPU', async () => {

@@ -58,7 +58,34 @@ export function lowbitIm2colParams(
   };
 }
 
-/** The WGSL `gather`: tap k of group `grp`'s segment at output position `pos` of sample s. */
+/**
+ * Params of the im2col kernels used as plain activation quantization of a [rows, features]
+ * matrix (a linear layer's input: the 1×1 convolution on [features, 1, 1]): one output row of
+ * ceil(features / 4) words (packed) or 4× that many floats (codes) per input row.
+ */
+export function lowbitQuantizeParams(rows: number, features: number, act: ActQuant): Params {
+  const g: Conv2dGeometry = {
+    c: features,
+    h: 1,
+    w: 1,
+    kh: 1,
+    kw: 1,
+    sh: 1,
+    sw: 1,
+    ph: 0,
+    pw: 0,
+    dh: 1,
+    dw: 1,
+    ho: 1,
+    wo: 1,
+  };
+  return lowbitIm2colParams(g, rows, 1, act);
+}
+
+/**
+ * Tap k of group `grp`'s segment at output position `pos` of sample s, by its definition: the
+ * value the WGSL `next_tap` walker yields at its k-th step.
+ */
 function gather(x: CpuBuffer, p: Params, s: number, pos: number, grp: number, k: number): number {
   const taps = p.kh * p.kw;
   if (k >= p.cg * taps) return 0;
