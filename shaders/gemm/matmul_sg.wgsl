@@ -1,10 +1,12 @@
-// Strided, batched GEMM for devices with subgroups: the same operation, params and results as
-// gemm/matmul (see there), restricted to operands whose rows are contiguous and 16-byte aligned:
-// A with aCol = 1, B and C with unit column stride, every offset, row and batch stride a multiple
-// of 4 and n a multiple of 4 (gemmVariant in packages/kernels/src/gemm/matmul-sg.ts checks this).
+// Strided, batched GEMM for devices with subgroups: the operation, params and results of
+// gemm/matmul (see there) for operands whose A rows are contiguous (aCol = 1) and 16-byte aligned;
+// gemm/matmul_sg_a takes any A. B is read through LOAD_B4/LOAD_B1 in one of two layouts (define
+// B_LAYOUT in matmul-sg.ts): rows contiguous (bCol = 1, "NN") or columns contiguous (bRow = 1,
+// "NT", e.g. a transposed weight). C rows are written as vec4: n, cRow and C offsets are
+// multiples of 4 (gemmVariant in packages/kernels/src/gemm/matmul-sg.ts checks all of this).
 //
-// Why: on lavapipe every storage-buffer load runs a per-lane loop (8 lanes), so the load count,
-// not the multiply-adds, bounds a GEMM. Here each load fetches a vec4, and the 8 lanes of a
+// Why: on lavapipe every storage-buffer load runs a per-lane loop (8 lanes), so the number of
+// loads, not the multiply-adds, bounds a GEMM. Here each load fetches a vec4, and the 8 lanes of a
 // subgroup load A cooperatively — lane l holds A[i, k0 + 4l .. 4l + 3] for 32 consecutive k — and
 // share it with subgroupShuffle (a register move) instead of each loading it again.
 // A workgroup is one subgroup of 8 lanes; lane l owns the 4 columns 4·(8·tile + l) .. + 3 of an
@@ -46,6 +48,18 @@
 //! param: beta f32
 //! workgroup: 8 1 1
 //! feature: subgroups
+//! define: LOAD_B4 = return mat4x4f();
+//! define: LOAD_B1 = return vec4f();
+
+// Rows k .. k + 3 of B over this lane's 4 columns (p: element offset of B[0, j0]; k % 4 = 0).
+fn loadB4(p: u32, k: u32) -> mat4x4f {
+  {{LOAD_B4}}
+}
+
+// Row k of B over this lane's 4 columns.
+fn loadB1(p: u32, k: u32) -> vec4f {
+  {{LOAD_B1}}
+}
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(
@@ -72,18 +86,17 @@ fn main(
   let colc = min(col4, max(n4, 1u) - 1u);
   let lastRow = max(params.m, 1u) - 1u;
   let K = params.k;
+  let aBase = params.aOffset + z1 * params.aBatch1 + z2 * params.aBatch2;
+  let bBase = params.bOffset + z1 * params.bBatch1 + z2 * params.bBatch2 + 4u * colc * params.bCol;
   let aRow4 = params.aRow / 4u;
-  let bRow4 = params.bRow / 4u;
-  let aBase = (params.aOffset + z1 * params.aBatch1 + z2 * params.aBatch2) / 4u;
-  let bBase = (params.bOffset + z1 * params.bBatch1 + z2 * params.bBatch2) / 4u + colc;
-  let ar0 = aBase + min(row0 + 0u, lastRow) * aRow4;
-  let ar1 = aBase + min(row0 + 1u, lastRow) * aRow4;
-  let ar2 = aBase + min(row0 + 2u, lastRow) * aRow4;
-  let ar3 = aBase + min(row0 + 3u, lastRow) * aRow4;
-  let ar4 = aBase + min(row0 + 4u, lastRow) * aRow4;
-  let ar5 = aBase + min(row0 + 5u, lastRow) * aRow4;
-  let ar6 = aBase + min(row0 + 6u, lastRow) * aRow4;
-  let ar7 = aBase + min(row0 + 7u, lastRow) * aRow4;
+  let ar0 = aBase / 4u + min(row0 + 0u, lastRow) * aRow4;
+  let ar1 = aBase / 4u + min(row0 + 1u, lastRow) * aRow4;
+  let ar2 = aBase / 4u + min(row0 + 2u, lastRow) * aRow4;
+  let ar3 = aBase / 4u + min(row0 + 3u, lastRow) * aRow4;
+  let ar4 = aBase / 4u + min(row0 + 4u, lastRow) * aRow4;
+  let ar5 = aBase / 4u + min(row0 + 5u, lastRow) * aRow4;
+  let ar6 = aBase / 4u + min(row0 + 6u, lastRow) * aRow4;
+  let ar7 = aBase / 4u + min(row0 + 7u, lastRow) * aRow4;
   var acc0 = vec4f(0.0);
   var acc1 = vec4f(0.0);
   var acc2 = vec4f(0.0);
@@ -94,7 +107,7 @@ fn main(
   var acc7 = vec4f(0.0);
   for (var s: u32 = 0u; s < params.sumCount; s = s + 1u) {
     let aS = s * (params.aSum / 4u);
-    let bS = bBase + s * (params.bSum / 4u);
+    let pB = bBase + s * params.bSum;
     var k0: u32 = 0u;
     // Full chunks of 32 k: one vec4 of A per lane and row, shared through the subgroup.
     for (; k0 + 32u <= K; k0 = k0 + 32u) {
@@ -116,43 +129,39 @@ fn main(
         let x5 = subgroupShuffle(av5, sl);
         let x6 = subgroupShuffle(av6, sl);
         let x7 = subgroupShuffle(av7, sl);
-        let kb = k0 + sl * 4u;
-        let b0 = b[bS + kb * bRow4];
-        let b1 = b[bS + (kb + 1u) * bRow4];
-        let b2 = b[bS + (kb + 2u) * bRow4];
-        let b3 = b[bS + (kb + 3u) * bRow4];
-        acc0 = acc0 + x0.x * b0;
-        acc1 = acc1 + x1.x * b0;
-        acc2 = acc2 + x2.x * b0;
-        acc3 = acc3 + x3.x * b0;
-        acc4 = acc4 + x4.x * b0;
-        acc5 = acc5 + x5.x * b0;
-        acc6 = acc6 + x6.x * b0;
-        acc7 = acc7 + x7.x * b0;
-        acc0 = acc0 + x0.y * b1;
-        acc1 = acc1 + x1.y * b1;
-        acc2 = acc2 + x2.y * b1;
-        acc3 = acc3 + x3.y * b1;
-        acc4 = acc4 + x4.y * b1;
-        acc5 = acc5 + x5.y * b1;
-        acc6 = acc6 + x6.y * b1;
-        acc7 = acc7 + x7.y * b1;
-        acc0 = acc0 + x0.z * b2;
-        acc1 = acc1 + x1.z * b2;
-        acc2 = acc2 + x2.z * b2;
-        acc3 = acc3 + x3.z * b2;
-        acc4 = acc4 + x4.z * b2;
-        acc5 = acc5 + x5.z * b2;
-        acc6 = acc6 + x6.z * b2;
-        acc7 = acc7 + x7.z * b2;
-        acc0 = acc0 + x0.w * b3;
-        acc1 = acc1 + x1.w * b3;
-        acc2 = acc2 + x2.w * b3;
-        acc3 = acc3 + x3.w * b3;
-        acc4 = acc4 + x4.w * b3;
-        acc5 = acc5 + x5.w * b3;
-        acc6 = acc6 + x6.w * b3;
-        acc7 = acc7 + x7.w * b3;
+        let bq = loadB4(pB, k0 + sl * 4u);
+        acc0 = acc0 + x0.x * bq[0];
+        acc1 = acc1 + x1.x * bq[0];
+        acc2 = acc2 + x2.x * bq[0];
+        acc3 = acc3 + x3.x * bq[0];
+        acc4 = acc4 + x4.x * bq[0];
+        acc5 = acc5 + x5.x * bq[0];
+        acc6 = acc6 + x6.x * bq[0];
+        acc7 = acc7 + x7.x * bq[0];
+        acc0 = acc0 + x0.y * bq[1];
+        acc1 = acc1 + x1.y * bq[1];
+        acc2 = acc2 + x2.y * bq[1];
+        acc3 = acc3 + x3.y * bq[1];
+        acc4 = acc4 + x4.y * bq[1];
+        acc5 = acc5 + x5.y * bq[1];
+        acc6 = acc6 + x6.y * bq[1];
+        acc7 = acc7 + x7.y * bq[1];
+        acc0 = acc0 + x0.z * bq[2];
+        acc1 = acc1 + x1.z * bq[2];
+        acc2 = acc2 + x2.z * bq[2];
+        acc3 = acc3 + x3.z * bq[2];
+        acc4 = acc4 + x4.z * bq[2];
+        acc5 = acc5 + x5.z * bq[2];
+        acc6 = acc6 + x6.z * bq[2];
+        acc7 = acc7 + x7.z * bq[2];
+        acc0 = acc0 + x0.w * bq[3];
+        acc1 = acc1 + x1.w * bq[3];
+        acc2 = acc2 + x2.w * bq[3];
+        acc3 = acc3 + x3.w * bq[3];
+        acc4 = acc4 + x4.w * bq[3];
+        acc5 = acc5 + x5.w * bq[3];
+        acc6 = acc6 + x6.w * bq[3];
+        acc7 = acc7 + x7.w * bq[3];
       }
     }
     // The last k (fewer than 32): one step at a time, A's quad read from the lane that holds it.
@@ -169,7 +178,7 @@ fn main(
       for (var kk = k0; kk < K; kk = kk + 1u) {
         let src = (kk - k0) / 4u;
         let comp = (kk - k0) % 4u;
-        let bv = b[bS + kk * bRow4];
+        let bv = loadB1(pB, kk);
         acc0 = acc0 + subgroupShuffle(av0, src)[comp] * bv;
         acc1 = acc1 + subgroupShuffle(av1, src)[comp] * bv;
         acc2 = acc2 + subgroupShuffle(av2, src)[comp] * bv;

@@ -36,6 +36,7 @@ import { BufferUsage, MapMode, UNIFORM_ALIGNMENT } from './constants.js';
 import { WebGpuError } from './errors.js';
 import { PipelineCache } from './pipelines.js';
 import { BufferPool, type PoolStats, type Slab } from './pool.js';
+import { GpuProfiler, type KernelProfile } from './profiler.js';
 
 export interface WebGpuBackendOptions {
   /**
@@ -111,6 +112,9 @@ export class WebGpuBackend implements Backend {
   /** The adapter's smallest subgroup size (0: unknown). */
   private readonly subgroupMinSize: number;
 
+  private profiler: GpuProfiler | null = null;
+  /** The last profiler, kept after `profile(false)` for its report. */
+  private profiled: GpuProfiler | null = null;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   /** Number of the open batch; a slab with this epoch is used by not-yet-submitted commands. */
@@ -376,11 +380,15 @@ export class WebGpuBackend implements Backend {
       bindingBytes,
       entry.paramsBytes > 0 ? { buffer: this.uniforms.buffer, bytes: entry.paramsBytes } : null,
     );
-    const pass = this.computePass();
+    if (this.profiler?.full) this.flush();
+    const pass = this.profiler
+      ? this.encoderOutsidePass().beginComputePass({ timestampWrites: this.profiler.next(entry.label) })
+      : this.computePass();
     pass.setPipeline(entry.pipeline);
     if (offsets) pass.setBindGroup(0, group, offsets);
     else pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) pass.end(); // one pass per dispatch, so its timestamps time it alone
     for (const s of slabs) s.epoch = this.epoch;
     this.recorded(entry.label);
   }
@@ -396,8 +404,10 @@ export class WebGpuBackend implements Backend {
     this.uniforms.commit(queue);
     this.uploads.commit(queue);
     const kernels = this.batchKernels;
+    const afterSubmit = this.profiler?.resolve(this.encoder);
     this.device.pushErrorScope('validation');
     queue.submit([this.encoder.finish()]);
+    afterSubmit?.();
     this.track(
       this.device.popErrorScope().then((err) => {
         if (!err) return;
@@ -411,7 +421,7 @@ export class WebGpuBackend implements Backend {
             ? ''
             : '; set FRACBITS_WEBGPU_VALIDATE=1 to submit per kernel and name the failing one';
         this.errors.push(
-          new WebGpuError(`WebGPU validation error in ${which}: ${err.message}${hint}`, names),
+          new WebGpuError(`WebGPU validation error in ${which}: ${err.message}${hint}`, names, 'batch'),
         );
       }),
     );
@@ -422,6 +432,31 @@ export class WebGpuBackend implements Backend {
     this.submits++;
     // Buffers evicted while recorded commands used them: destroying after submit is safe.
     for (const b of this.destroyAfterSubmit.splice(0)) b.destroy();
+  }
+
+  /**
+   * Starts (true) or stops (false) per-kernel GPU timing with timestamp queries (needs the
+   * 'timestamp-query' feature). While on, every dispatch gets its own compute pass, which costs a
+   * little; `profileReport()` returns the totals.
+   */
+  profile(enabled: boolean): void {
+    this.usable('profile');
+    this.flush();
+    if (enabled && !this.profiler) {
+      if (!this.device.features.has('timestamp-query')) {
+        throw new Error("webgpu profile: the device lacks the 'timestamp-query' feature");
+      }
+      this.profiler = new GpuProfiler(this.device, Math.max(this.maxDispatchesPerSubmit, 64));
+      this.profiled = this.profiler;
+    } else if (!enabled && this.profiler) {
+      this.profiler = null;
+    }
+  }
+
+  /** GPU time per kernel since `profile(true)`, slowest first (waits for pending timestamps). */
+  async profileReport(): Promise<KernelProfile[]> {
+    this.flush();
+    return this.profiled ? this.profiled.report() : [];
   }
 
   async sync(): Promise<void> {

@@ -8,3 +8,4 @@ export type { BindGroupStats } from './bind-groups.js';
 export { type CreateWebGpuBackendOptions, createWebGpuBackend } from './create.js';
 export { WebGpuError, type WebGpuErrorKind } from './errors.js';
 export { bucketBytes, type PoolStats } from './pool.js';
+export type { KernelProfile } from './profiler.js';

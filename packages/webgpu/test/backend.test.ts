@@ -225,6 +225,27 @@ describeGpu('WebGpuBackend', () => {
     backend.release(y);
   });
 
+  it('profiles GPU time per kernel with timestamp queries', async () => {
+    if (!backend.hasFeature('timestamp-query')) return;
+    const x = upload(Array.from({ length: 300 }, (_, k) => k));
+    const y = backend.allocate('float32', 300);
+    backend.profile(true);
+    for (let k = 0; k < 5; k++) backend.launch(addOne, [x, y], { n: 300 });
+    backend.launch(unaryKernel, [y, x], { n: 300, alpha: 0, beta: 0 }, { op: 'relu' });
+    backend.profile(false);
+    backend.launch(addOne, [x, y], { n: 300 }); // not profiled
+    const report = await backend.profileReport();
+    expect(report.map((r) => [r.kernel, r.count]).sort()).toEqual([
+      ['elementwise/unary {op: relu}', 1],
+      ['test/add_one', 5],
+    ]);
+    for (const r of report) expect(r.ms).toBeGreaterThanOrEqual(0);
+    // Profiling records one pass per dispatch but computes the same results.
+    expect([...(await backend.read(y))].slice(0, 3)).toEqual([2, 3, 4]); // relu(k + 1) + 1
+    backend.release(x);
+    backend.release(y);
+  });
+
   it('compiles every kernel of @fracbits/kernels it is given', async () => {
     await backend.compile(unaryKernel, { op: 'powScalar' });
   });

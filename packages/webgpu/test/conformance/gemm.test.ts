@@ -1,13 +1,16 @@
 /**
- * The GEMM kernels on awkward shapes: gemm/matmul_sg (subgroups) must equal gemm/matmul bit for
- * bit (both add one product per k in ascending order), and both must match the CPU twin.
+ * The GEMM kernels on awkward shapes and layouts: the subgroup kernels (gemm/matmul_sg,
+ * gemm/matmul_sg_a, rows- or columns-contiguous B) must equal gemm/matmul bit for bit (all add one
+ * product per k in ascending order), and all must match the CPU twin.
  */
 import {
   type GemmSpec,
   gemmKernel,
   gemmParams,
   gemmSubgroupEligible,
-  gemmSubgroupKernel,
+  gemmSubgroupKernelFor,
+  gemmSubgroupKernels,
+  gemmSubgroupStridedKernels,
   gemmVariant,
   setGemmVariant,
 } from '@fracbits/kernels';
@@ -24,13 +27,18 @@ interface Case {
   readonly sizes: readonly [number, number, number, number];
 }
 
-/** Row-major contiguous GEMM, optionally batched with a broadcast operand, bias, β, sums. */
-function dense(
-  m: number,
-  n: number,
-  k: number,
-  extra: { batch?: number; bias?: 'row' | 'col'; beta?: 0 | 1; sum?: number } = {},
-): Case {
+interface DenseOptions {
+  /** A stored transposed ([k, m]) / B stored transposed ([n, k]). */
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+  readonly batch?: number;
+  readonly bias?: 'row' | 'col';
+  readonly beta?: 0 | 1;
+  readonly sum?: number;
+}
+
+/** A GEMM over contiguous operands, optionally transposed, batched (A broadcast), with extras. */
+function dense(m: number, n: number, k: number, extra: DenseOptions = {}): Case {
   const batch = extra.batch ?? 1;
   const sum = extra.sum ?? 1;
   const spec: GemmSpec = {
@@ -39,13 +47,15 @@ function dense(
     k,
     batch1: batch,
     sumCount: sum,
-    a: { row: k, col: 1, batch1: 0, sum: m * k }, // A broadcast over the batch
-    b: { row: n, col: 1, batch1: sum * k * n, sum: k * n },
+    a: { ...(extra.transA ? { row: 1, col: m } : { row: k, col: 1 }), batch1: 0, sum: m * k },
+    b: { ...(extra.transB ? { row: 1, col: k } : { row: n, col: 1 }), batch1: sum * k * n, sum: k * n },
     c: { row: n, batch1: m * n },
     bias: extra.bias === 'row' ? { row: 0, col: 1 } : extra.bias === 'col' ? { row: 1, col: 0 } : null,
     beta: extra.beta ?? 0,
   };
   const tag = [
+    extra.transA && 'Aᵀ',
+    extra.transB && 'Bᵀ',
     extra.batch && `batch ${batch}`,
     extra.bias && `bias ${extra.bias}`,
     extra.beta && 'β=1',
@@ -60,7 +70,7 @@ function dense(
   };
 }
 
-/** Eligible for gemm/matmul_sg: k and n multiples of 4 (rows 16-byte aligned); m anything. */
+/** Eligible for a subgroup kernel: n a multiple of 4 (k too when B is transposed). */
 const CASES: Case[] = [
   dense(1, 4, 4),
   dense(1, 4, 28), // only the k tail (< 32)
@@ -73,17 +83,23 @@ const CASES: Case[] = [
   dense(17, 40, 44, { bias: 'col', beta: 1 }),
   dense(5, 20, 72, { batch: 3 }),
   dense(6, 16, 40, { sum: 3, bias: 'row' }),
-];
-
-/** Not eligible (A rows not 16-byte aligned, or transposed): gemm/matmul runs instead. */
-const FALLBACK: Case[] = [
+  // Any A (gemm/matmul_sg_a): unaligned rows, transposed.
   dense(9, 12, 33),
   dense(1, 4, 1),
-  {
-    name: 'transposed A',
-    spec: { m: 5, n: 8, k: 7, a: { row: 1, col: 5 }, b: { row: 8, col: 1 }, c: { row: 8 } },
-    sizes: [35, 56, 1, 40],
-  },
+  dense(3, 8, 7, { transA: true }),
+  dense(19, 36, 70, { transA: true, bias: 'row' }),
+  dense(11, 24, 13, { batch: 2, sum: 2 }),
+  // Transposed B (columns contiguous): linear layers' Wᵀ, conv weight gradients.
+  dense(5, 12, 8, { transB: true }),
+  dense(33, 68, 132, { transB: true, bias: 'col' }),
+  dense(7, 16, 36, { transA: true, transB: true }),
+  dense(6, 8, 12, { transB: true, sum: 3, beta: 1 }),
+];
+
+/** Not eligible: gemm/matmul runs instead. */
+const FALLBACK: Case[] = [
+  dense(4, 10, 8), // n not a multiple of 4
+  dense(4, 8, 10, { transB: true }), // transposed B with unaligned columns
 ];
 
 async function run(backend: WebGpuBackend, c: Case, data: TypedArray[]): Promise<Float32Array> {
@@ -111,12 +127,14 @@ describeGpu('gemm kernels (cpu vs gemm/matmul vs gemm/matmul_sg)', () => {
 
   it('the subgroup variant is available on this adapter (lavapipe reports subgroups of 8)', () => {
     if (!backend.software) return;
-    expect(gemmVariant(gemmParams(CASES[4].spec), {}, backend)).toBe(gemmSubgroupKernel);
+    expect(gemmVariant(gemmParams(CASES[4].spec), {}, backend)).toBe(gemmSubgroupKernels.rows);
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const p = gemmParams(c.spec);
-    expect(gemmSubgroupEligible(p)).toBe(true);
+    const vecA = !c.name.includes('Aᵀ') && c.spec.k % 4 === 0;
+    const kernels = vecA ? gemmSubgroupKernels : gemmSubgroupStridedKernels;
+    expect(gemmSubgroupKernelFor(p)).toBe(kernels[c.name.includes('Bᵀ') ? 'cols' : 'rows']);
     const data = inputs(c, 5);
     const cpuOut = Float32Array.from(data[3]);
     gemmKernel.cpu([data[0], data[1], data[2], cpuOut], p, {});
