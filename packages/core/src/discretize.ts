@@ -17,6 +17,8 @@ export interface DiscretizeOptions {
   readonly target: number;
   /** [bmin, bmax]: rounded bits are clamped into it, moves stay inside it. */
   readonly bitsRange: readonly [number, number];
+  /** The range of input-activation bits when it differs from `bitsRange` (default: the same). */
+  readonly activationBitsRange?: readonly [number, number];
   /** Bisection trials, the first at o = 0 (default 10). */
   readonly maxTrials?: number;
   /** Half-width of the band around T (default 0.01: ±1 %). */
@@ -91,12 +93,13 @@ export function roundBits(
   bits: readonly BitAssignment[],
   offset: number,
   bitsRange: readonly [number, number],
+  activationBitsRange: readonly [number, number] = bitsRange,
 ): BitAssignment[] {
-  const [bmin, bmax] = bitsRange;
-  const round = (v: number) => Math.min(Math.max(roundHalfEven(Math.fround(v + offset)), bmin), bmax);
+  const round = (v: number, [bmin, bmax]: readonly [number, number]) =>
+    Math.min(Math.max(roundHalfEven(Math.fround(v + offset)), bmin), bmax);
   return layers.map((layer, i) => ({
-    w: bits[i].w.map((v) => layer.pinned?.w ?? round(v)),
-    a: layer.pinned?.a ?? round(bits[i].a),
+    w: bits[i].w.map((v) => layer.pinned?.w ?? round(v, bitsRange)),
+    a: layer.pinned?.a ?? round(bits[i].a, activationBitsRange),
   }));
 }
 
@@ -110,6 +113,7 @@ function checkInputs(o: DiscretizeOptions): void {
   if (!(Number.isFinite(o.target) && o.target > 0))
     throw new Error(`${who}: expected a positive target, got ${o.target}`);
   checkBitsRange(who, o.bitsRange[0], o.bitsRange[1]);
+  if (o.activationBitsRange) checkBitsRange(who, o.activationBitsRange[0], o.activationBitsRange[1]);
   const tol = o.tolerance ?? 0.01;
   if (!(tol >= 0 && tol < 1)) throw new Error(`${who}: expected a tolerance in [0, 1), got ${tol}`);
   const trials = o.maxTrials ?? 10;
@@ -121,6 +125,7 @@ function checkInputs(o: DiscretizeOptions): void {
 export function discretize(options: DiscretizeOptions): DiscretizeResult {
   checkInputs(options);
   const { layers, bits, costModel, target: T, bitsRange } = options;
+  const aRange = options.activationBitsRange ?? bitsRange;
   const tol = options.tolerance ?? 0.01;
   const low = (1 - tol) * T;
   const high = (1 + tol) * T;
@@ -130,7 +135,7 @@ export function discretize(options: DiscretizeOptions): DiscretizeResult {
   // Bisection: o ∈ [−1, 0] from o = 0, or [0, 1] when rounding at 0 already lands below the band.
   const trials: (DiscretizeTrial & { bits: BitAssignment[] })[] = [];
   const trial = (offset: number) => {
-    const b = roundBits(layers, bits, offset, bitsRange);
+    const b = roundBits(layers, bits, offset, bitsRange, aRange);
     const cost = costOf(b);
     const t = { offset, cost, ratio: cost / T, bits: b };
     trials.push(t);
@@ -152,7 +157,7 @@ export function discretize(options: DiscretizeOptions): DiscretizeResult {
 
   const refined =
     (options.refine ?? true) && !inBand(best.cost)
-      ? refine(layers, bits, best.bits, best.offset, costOf, T, low, high, bitsRange)
+      ? refine(layers, bits, best.bits, best.offset, costOf, T, low, high, bitsRange, aRange)
       : { bits: best.bits, cost: best.cost, moves: [] };
   return {
     bits: refined.bits,
@@ -183,8 +188,10 @@ function refine(
   T: number,
   low: number,
   high: number,
-  [bmin, bmax]: readonly [number, number],
+  wRange: readonly [number, number],
+  aRange: readonly [number, number],
 ): { bits: BitAssignment[]; cost: number; moves: DiscretizeMove[] } {
+  const rangeOf = (e: Entry) => (e.kind === 'a' ? aRange : wRange);
   const entries = learnableEntries(layers, fractional);
   const current = start.map((b) => ({ w: [...b.w], a: b.a }));
   const get = (e: Entry) => (e.kind === 'w' ? current[e.layer].w[e.channel] : current[e.layer].a);
@@ -198,10 +205,15 @@ function refine(
   let cost = costOf(current);
   const moves: DiscretizeMove[] = [];
   let bestUnderT = cost <= T ? { bits: snapshot(), cost, moves: 0 } : null;
-  const maxMoves = entries.length * (bmax - bmin + 1) * 2 + 1;
+  const span = Math.max(wRange[1] - wRange[0], aRange[1] - aRange[0]);
+  const maxMoves = entries.length * (span + 1) * 2 + 1;
   while (!(cost >= low && cost <= high) && moves.length < maxMoves) {
     const candidates = entries
-      .flatMap((e) => [get(e) - 1, get(e) + 1].filter((v) => v >= bmin && v <= bmax).map((to) => ({ e, to })))
+      .flatMap((e) =>
+        [get(e) - 1, get(e) + 1]
+          .filter((v) => v >= rangeOf(e)[0] && v <= rangeOf(e)[1])
+          .map((to) => ({ e, to })),
+      )
       .sort((x, y) => Math.abs(x.e.value + offset - x.to) - Math.abs(y.e.value + offset - y.to));
     let chosen: { e: Entry; to: number; cost: number } | null = null;
     let fallback: { e: Entry; to: number; cost: number } | null = null;

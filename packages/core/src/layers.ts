@@ -29,6 +29,8 @@ export interface QuantLayerOptions {
   readonly targetBits: number;
   /** [bmin, bmax] of every learnable λ (default [2, 8]; bmin 0 allows pruning channels). */
   readonly bitsRange?: readonly [number, number];
+  /** [bmin, bmax] of λa when it differs from `bitsRange` (pruning: λw in [0, 8], λa in [2, 8]). */
+  readonly activationBitsRange?: readonly [number, number];
   /** 'search' (default), 'fixed' or 'float' (see QuantMode). */
   readonly mode?: QuantMode;
   /** Pin the weights at these bits (first conv, last linear: 8). */
@@ -103,7 +105,7 @@ export abstract class QuantizedLayer<L extends Conv2d | Linear = Conv2d | Linear
         : BitWidth.pinnedAt(options.pinWeightBits);
     if (this.bitsW.lambda) this.registerParameter('lambda_w', this.bitsW.lambda);
     if (options.quantizeInput ?? true) {
-      this.bitsA = BitWidth.learnable(1, init, range, backend);
+      this.bitsA = BitWidth.learnable(1, init, options.activationBitsRange ?? range, backend);
       this.registerParameter('lambda_a', this.bitsA.lambda);
       const alpha = options.alphaInit ?? defaultAlpha;
       if (!(Number.isFinite(alpha) && alpha !== 0))

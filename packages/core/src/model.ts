@@ -18,6 +18,11 @@ export interface QuantizeModelOptions {
   readonly targetBits: number;
   /** [bmin, bmax] (default [2, 8]; [0, 8] makes 0-bit, i.e. pruned, channels reachable). */
   readonly bitsRange?: readonly [number, number];
+  /**
+   * [bmin, bmax] of the input-activation λa, when it differs from `bitsRange` (default: the same).
+   * Pruning runs use [0, 8] for weights and e.g. [2, 8] here: a 0-bit input zeroes a whole layer.
+   */
+  readonly activationBitsRange?: readonly [number, number];
   /** 'search' (default), 'fixed' (uniform QAT at targetBits) or 'float'. */
   readonly mode?: QuantMode;
   /** SAT rescale of the last linear layer's weights (FRACBITS.md §2 option; default false). */
@@ -111,6 +116,8 @@ export function quantizeModel<M extends Module>(model: M, options: QuantizeModel
   checkMode(who, mode);
   const range = options.bitsRange ?? [2, 8];
   checkBitsRange(who, range[0], range[1]);
+  const aRange = options.activationBitsRange;
+  if (aRange) checkBitsRange(`${who} (activationBitsRange)`, aRange[0], aRange[1]);
   const pinnedBits = options.pinnedBits ?? 8;
   checkBitsRange(`${who} (pinnedBits)`, pinnedBits, pinnedBits);
   if (model instanceof Conv2d || model instanceof Linear) {
@@ -133,6 +140,7 @@ export function quantizeModel<M extends Module>(model: M, options: QuantizeModel
       granularity: options.granularity,
       targetBits: options.targetBits,
       bitsRange: range,
+      activationBitsRange: aRange,
       mode,
       pinWeightBits: isFirst || isLast ? pinnedBits : undefined,
       quantizeInput: !isFirst,

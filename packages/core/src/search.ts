@@ -99,6 +99,8 @@ interface CommonOptions {
   readonly epochs: number;
   readonly granularity?: Granularity;
   readonly bitsRange?: readonly [number, number];
+  /** The range of input-activation λa when it differs from `bitsRange` (see quantizeModel). */
+  readonly activationBitsRange?: readonly [number, number];
   readonly satRescale?: boolean;
   readonly activationSigned?: QuantizeModelOptions['activationSigned'];
   readonly optimizer?: OptimizerSpec;
@@ -351,6 +353,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
     targetBits: options.targetBits,
     granularity: options.granularity,
     bitsRange: range,
+    activationBitsRange: options.activationBitsRange,
     satRescale: options.satRescale,
     activationSigned: options.activationSigned,
     inputShape: options.inputShape,
@@ -421,6 +424,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
       costModel: primary.model,
       target: primary.target,
       bitsRange: range,
+      activationBitsRange: options.activationBitsRange,
     });
     setIntegerBits(
       model,
