@@ -12,7 +12,15 @@ const fixtures = join(import.meta.dirname, '..', '..', '..', 'packages', 'runner
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), tty: null };
+  const io: CliIo = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    tty: null,
+  };
   const code = await main(['node', 'fracbits', ...args], io);
   return { code, stdout, stderr };
 }
