@@ -4,6 +4,7 @@
  */
 export * from './describe.js';
 export * from './graph.js';
+export * from './joint.js';
 export * from './mask.js';
 export * from './plan.js';
 export * from './remove.js';
