@@ -5,6 +5,7 @@ export * from './cpu.js';
 export * from './gpu.js';
 export * from './manifest.js';
 export * from './plan.js';
+export * from './profile.js';
 export * from './reader.js';
 export * from './stats.js';
 export * from './writer.js';

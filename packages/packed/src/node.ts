@@ -38,6 +38,8 @@ export async function createNodeDevice(): Promise<NodeDevice> {
     );
   }
   const device = await adapter.requestDevice({
+    // Timestamp queries let profileLayers time passes on the GPU itself.
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
