@@ -99,6 +99,8 @@ export class ChannelGraph {
   readonly blocked = new Map<number, string>();
   /** Dotted names of the modules the walk could not see into. */
   readonly opaque: string[] = [];
+  /** The nodes of residual-add outputs. */
+  readonly adds = new Set<number>();
 
   layer(name: string): LayerNode | undefined {
     return this.layers.find((l) => l.name === name);
@@ -234,6 +236,7 @@ class Walker {
     const slots = a.slots.map((x, c) => {
       const y = b.slots[c];
       const n = this.node();
+      this.graph.adds.add(n);
       this.graph.sets.union(n, x);
       this.graph.sets.union(n, y);
       this.upstream.set(n, [...new Set([...(this.upstream.get(x) ?? []), ...(this.upstream.get(y) ?? [])])]);
