@@ -44,7 +44,7 @@ const positiveInt = z.number().int().positive();
  */
 export const DEFAULT_TRAIN_SUBSET = 6000;
 export const DEFAULT_EPOCHS = 5;
-export const DEFAULT_PRETRAIN_EPOCHS = 3;
+export const DEFAULT_PRETRAIN_EPOCHS = 4;
 
 export const configSchema = z.strictObject({
   /** Zoo model name (`fracbits models`) or path to an .onnx file. */

@@ -3,7 +3,7 @@
  * resource, so it opens offline), with charts of the per-layer weight and activation bits, cost vs
  * budget and accuracy over the epochs, the per-layer table and the run's config.
  */
-import { formatBits, pct, type ReportData, TABLE_HEADER, tableRows } from './summary.js';
+import { budgetText, formatBits, pct, type ReportData, TABLE_HEADER, tableRows } from './summary.js';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -185,10 +185,7 @@ export function renderReport(data: ReportData): string {
     ['float accuracy', pct(s.accuracy.float)],
     ['final accuracy (integer model)', pct(s.accuracy.final)],
     ['cost', `${(s.cost.bitops * 1e3).toFixed(3)} MBitOps, ${(s.cost.sizeMB * 1e3).toFixed(2)} kB`],
-    [
-      'cost / budget',
-      `${(100 * s.cost.ratio).toFixed(1)} % of ${s.cost.budget.toPrecision(4)} ${s.cost.unit}`,
-    ],
+    ['cost / budget', `${(100 * s.cost.ratio).toFixed(1)} % of ${budgetText(s.cost.budget, s.cost.unit)}`],
   ];
   if (data.discretisation) {
     const d = data.discretisation;

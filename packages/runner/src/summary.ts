@@ -121,7 +121,7 @@ export function formatSummary(data: ReportData, reportPath?: string): string {
     `${s.model} on ${s.data}, ${data.method === 'uniform' ? 'uniform QAT' : `FracBits (${s.granularity}-wise)`}, budget ${s.budget}`,
     `accuracy: float ${pct(s.accuracy.float)} → final (integer model) ${pct(s.accuracy.final)}`,
     `cost: ${(s.cost.bitops * 1e3).toFixed(3)} MBitOps, ${(s.cost.sizeMB * 1e3).toFixed(2)} kB of weights; ` +
-      `${fmt(s.cost.ratio * s.cost.budget)} / ${fmt(s.cost.budget)} ${s.cost.unit} = ${(100 * s.cost.ratio).toFixed(1)} % of the budget`,
+      `${budgetText(s.cost.ratio * s.cost.budget, s.cost.unit)} of ${budgetText(s.cost.budget, s.cost.unit)} = ${(100 * s.cost.ratio).toFixed(1)} % of the budget`,
   ];
   if (data.discretisation) {
     const d = data.discretisation;
@@ -132,6 +132,13 @@ export function formatSummary(data: ReportData, reportPath?: string): string {
   lines.push(`run directory: ${s.runDir}`);
   if (reportPath) lines.push(`report: ${reportPath}`);
   return lines.join('\n');
+}
+
+/** A cost in a readable unit: GBitOps below 1 as MBitOps, MB below 1 as kB. */
+export function budgetText(value: number, unit: string): string {
+  if (unit === 'GBitOps' && value < 1) return `${fmt(value * 1e3)} MBitOps`;
+  if (unit === 'MB' && value < 1) return `${fmt(value * 1e3)} kB`;
+  return `${fmt(value)} ${unit}`;
 }
 
 function fmt(x: number): string {

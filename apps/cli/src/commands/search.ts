@@ -49,7 +49,7 @@ export function registerSearch(program: Command, io: CliIo): void {
     .option('--granularity <g>', 'layer | kernel (default layer)')
     .option('--epochs <n>', 'QAT epochs, search + fine-tune (default 5)')
     .option('--search-fraction <f>', 'fraction of the QAT epochs spent searching (default 0.8)')
-    .option('--pretrain-epochs <n>', 'float pre-training epochs, cached (default 3; 0: none)')
+    .option('--pretrain-epochs <n>', 'float pre-training epochs, cached (default 4; 0: none)')
     .option('--pretrain-lr <x>', 'float pre-training learning rate (default 0.05)')
     .option('--float-checkpoint <file>', 'start from this float checkpoint instead of pre-training')
     .option('--bits-range <lo..hi>', 'bit-width range (default 1..8)')
