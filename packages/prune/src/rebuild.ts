@@ -109,12 +109,14 @@ async function smallerQuantized(
   inner: Conv2d | Linear,
   outs: readonly number[],
 ): Promise<QConv2d | QLinear> {
-  const learnable = old.bitsW.pinned === null ? old.bitsW.range : (old.bitsA?.range ?? null);
-  const range = learnable ?? ([old.bitsW.pinned, old.bitsW.pinned] as [number, number]);
+  // The weight range of a pinned layer is irrelevant: any valid one that holds targetBits.
+  const pinned = old.bitsW.pinned;
+  const range = pinned === null ? old.bitsW.range : (old.bitsA?.range ?? ([pinned, pinned] as const));
   const options = {
     granularity: old.granularity,
     targetBits: range[0],
     bitsRange: range,
+    activationBitsRange: old.bitsA?.range,
     mode: 'search' as const,
     pinWeightBits: old.bitsW.pinned ?? undefined,
     quantizeInput: old.bitsA !== null,

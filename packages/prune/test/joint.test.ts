@@ -1,4 +1,4 @@
-import type { FracBitsEvent } from '@fracbits/core';
+import type { FracBitsEvent, QConv2d } from '@fracbits/core';
 import { bitopsModel } from '@fracbits/cost';
 import { Conv2d, createDataset, DataLoader, evaluate, Flatten, Linear, ReLU, Sequential } from '@fracbits/nn';
 import { Rng } from '@fracbits/tensor';
@@ -71,6 +71,12 @@ describe('runPruningSearch', () => {
     const again = await evaluate(r.model, test);
     expect(again.accuracy).toBe(r.accuracy);
     expect(Math.abs(again.loss - r.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(r.loss)));
+    // The smaller quantized layers keep their ranges (weights [0, 8], activations [2, 8]).
+    const conv3 = r.model.getModule('conv3') as QConv2d;
+    expect([conv3.bitsW.range, conv3.bitsA?.range]).toEqual([
+      [0, 8],
+      [2, 8],
+    ]);
     // Costs on the smaller shapes: producers cost the same, consumers lose their pruned inputs.
     expect(r.prunedCost).toBeLessThan(r.cost);
     expect(r.prunedLayers.find((l) => l.name === 'conv3')?.inChannels).toBe(
