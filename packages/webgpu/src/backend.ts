@@ -54,6 +54,11 @@ export interface WebGpuBackendOptions {
    * for debugging). Default false, or FRACBITS_WEBGPU_VALIDATE=1.
    */
   validate?: boolean;
+  /**
+   * How to await a GPU promise (mapAsync, onSubmittedWorkDone). Default: a plain `await`. The
+   * Node entry passes one that sleeps between Dawn's polls (see `sleepingWait` in node.ts).
+   */
+  wait?: GpuWait;
   /** The GPU object the adapter came from (for WGSL language features). */
   gpu?: GPU;
   /** The adapter's info, for `description` (default: the device's `adapterInfo`). */
@@ -73,6 +78,9 @@ export interface WebGpuStats {
   /** Writes that went straight to `queue.writeBuffer`. */
   readonly directWrites: number;
 }
+
+/** Awaits a promise of the GPU (the hook lets Node avoid Dawn's busy polling). */
+export type GpuWait = <T>(pending: Promise<T>) => Promise<T>;
 
 /** A tensor buffer: a handle on a pooled slab. */
 export interface WebGpuBuffer extends BackendBuffer {
@@ -109,6 +117,7 @@ export class WebGpuBackend implements Backend {
   private readonly pipelines: PipelineCache;
   private readonly bindGroups: BindGroupCache;
   private readonly gpu: GPU | undefined;
+  private readonly wait: GpuWait;
   /** The adapter's smallest subgroup size (0: unknown). */
   private readonly subgroupMinSize: number;
 
@@ -147,6 +156,7 @@ export class WebGpuBackend implements Backend {
     this.description = describeAdapter(infoFields);
     this.software = isSoftwareAdapter(infoFields);
     this.gpu = options.gpu;
+    this.wait = options.wait ?? ((pending) => pending);
     this.subgroupMinSize =
       (info as (GPUAdapterInfo & { subgroupMinSize?: number }) | undefined)?.subgroupMinSize ?? 0;
     this.maxDispatchesPerSubmit = Math.floor(
@@ -271,7 +281,7 @@ export class WebGpuBackend implements Backend {
     this.batchKernels.push('read');
     this.flush();
     try {
-      await staging.buffer.mapAsync(MapMode.READ, 0, bytes);
+      await this.wait(staging.buffer.mapAsync(MapMode.READ, 0, bytes));
     } catch (err) {
       await this.settle();
       this.throwErrors('read');
@@ -462,7 +472,7 @@ export class WebGpuBackend implements Backend {
   async sync(): Promise<void> {
     this.usable('sync');
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.wait(this.device.queue.onSubmittedWorkDone());
     await this.settle();
     this.throwErrors('sync');
   }

@@ -3,7 +3,13 @@
  * imports Dawn; Node users get a device through `@fracbits/webgpu/node`.
  */
 export { describeAdapter, isSoftwareAdapter, OPTIONAL_FEATURES } from './adapter.js';
-export { WebGpuBackend, type WebGpuBackendOptions, type WebGpuBuffer, type WebGpuStats } from './backend.js';
+export {
+  type GpuWait,
+  WebGpuBackend,
+  type WebGpuBackendOptions,
+  type WebGpuBuffer,
+  type WebGpuStats,
+} from './backend.js';
 export type { BindGroupStats } from './bind-groups.js';
 export { type CreateWebGpuBackendOptions, createWebGpuBackend } from './create.js';
 export { WebGpuError, type WebGpuErrorKind } from './errors.js';

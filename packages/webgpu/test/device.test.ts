@@ -2,13 +2,22 @@
 import { unaryKernel } from '@fracbits/kernels';
 import { expect, it } from 'vitest';
 import { createWebGpuBackend } from '../src/index.js';
-import { createNodeBackend, hasWebGpuAdapter } from '../src/node.js';
+import { createNodeBackend, hasWebGpuAdapter, sleepingWait } from '../src/node.js';
 import { describeGpu, gpu } from './gpu.js';
 
 it('explains where WebGPU is missing', async () => {
   await expect(createWebGpuBackend()).rejects.toThrow(/navigator\.gpu is undefined.*createNodeBackend/);
   const noAdapter = { requestAdapter: async () => null } as unknown as GPU;
   await expect(createWebGpuBackend({ gpu: noAdapter })).rejects.toThrow(/no WebGPU adapter/);
+});
+
+it('sleepingWait resolves and rejects like the promise it waits for', async () => {
+  const wait = sleepingWait(0.5);
+  const later = <T>(ms: number, f: () => T) =>
+    new Promise<T>((resolve) => setTimeout(() => resolve(f()), ms));
+  expect(await wait(later(5, () => 42))).toBe(42);
+  expect(await wait(Promise.resolve('now'))).toBe('now');
+  await expect(wait(later(3, () => Promise.reject(new Error('gpu said no'))))).rejects.toThrow('gpu said no');
 });
 
 it('hasWebGpuAdapter answers without throwing', async () => {
