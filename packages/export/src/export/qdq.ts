@@ -198,20 +198,64 @@ function satFactor(wq: Float32Array, sat: Float32Array): number {
   return wq[k] === 0 ? 1 : sat[k] / wq[k];
 }
 
+/**
+ * The host values every integer-model writer (QDQ ONNX, packed) needs from a quantized layer, in
+ * the order {@link integerLayerData} decodes them: the engine's DoReFa weights at the stored bits,
+ * those bits, the input's bits and α, the bias, the SAT-rescaled weights.
+ */
+export function integerLayerReads(m: QuantizedLayer): Tensor[] {
+  const who = m.constructor.name;
+  if (m.mode === 'float')
+    throw new Error(`${who} is in 'float' mode; set integer bits (setIntegerBits) first`);
+  const backend = m.weight.backend;
+  const wBits = m.bitsW.forwardBits('fixed', backend);
+  const reads: Tensor[] = [quantizeWeight(m.weight, wBits), wBits];
+  if (m.bitsA && m.alpha) reads.push(m.bitsA.forwardBits('fixed', backend), m.alpha);
+  if (m.bias) reads.push(m.bias);
+  if (m.satRescale) reads.push(quantizeWeight(m.weight, wBits, { satFanOut: m.weight.shape[0] }));
+  return reads;
+}
+
+/** A quantized layer at integer bits, from the host values of {@link integerLayerReads}. */
+export interface IntegerLayerData {
+  /** DoReFa weights q/(2^b − 1) (before any SAT factor), row-major like the weight. */
+  readonly wq: Float32Array;
+  /** One entry (layer-wise or pinned) or one per output channel. */
+  readonly weightBits: number[];
+  /** Bits of the quantized input, or null when the input is not quantized. */
+  readonly inputBits: number | null;
+  /** The PACT clip |α|, or null. */
+  readonly alpha: number | null;
+  readonly bias: Float32Array | null;
+  /** The SAT factor folded into every weight (1 when the rescale is off). */
+  readonly scale: number;
+}
+
+/** Decodes {@link integerLayerReads}' values; `who` names the layer in errors (fractional bits). */
+export function integerLayerData(
+  who: string,
+  m: QuantizedLayer,
+  data: readonly Float32Array[],
+): IntegerLayerData {
+  const [wq, wBits, ...rest] = data;
+  const weightBits = integerBits(who, 'weight', wBits);
+  let i = 0;
+  let inputBits: number | null = null;
+  let alpha: number | null = null;
+  if (m.bitsA && m.alpha) {
+    inputBits = integerBits(who, 'input', rest[i++])[0];
+    alpha = Math.abs(rest[i++][0]);
+  }
+  const bias = m.bias ? rest[i++] : null;
+  const scale = m.satRescale ? satFactor(wq, rest[i++]) : 1;
+  return { wq, weightBits, inputBits, alpha, bias, scale };
+}
+
 const quantizedLayer: ModuleWriter<QuantizedLayer> = {
   reads(m, format) {
-    const who = m.constructor.name;
     // The float export writes the float network the layer wraps (its float-mode computation).
     if (format === 'float') return m.bias ? [m.weight, m.bias] : [m.weight];
-    if (m.mode === 'float')
-      throw new Error(`${who} is in 'float' mode; set integer bits (setIntegerBits) first`);
-    const backend = m.weight.backend;
-    const wBits = m.bitsW.forwardBits('fixed', backend);
-    const reads: Tensor[] = [quantizeWeight(m.weight, wBits), wBits];
-    if (m.bitsA && m.alpha) reads.push(m.bitsA.forwardBits('fixed', backend), m.alpha);
-    if (m.bias) reads.push(m.bias);
-    if (m.satRescale) reads.push(quantizeWeight(m.weight, wBits, { satFanOut: m.weight.shape[0] }));
-    return reads;
+    return integerLayerReads(m);
   },
   write(ctx, m, x, path, data) {
     if (ctx.format === 'float') {
@@ -221,17 +265,7 @@ const quantizedLayer: ModuleWriter<QuantizedLayer> = {
     }
     const name = baseName(path);
     const who = `${m.constructor.name} "${name}"`;
-    const [wq, wBits, ...rest] = data;
-    const weightBits = integerBits(who, 'weight', wBits);
-    let i = 0;
-    let inputBits: number | null = null;
-    let alpha: number | null = null;
-    if (m.bitsA && m.alpha) {
-      inputBits = integerBits(who, 'input', rest[i++])[0];
-      alpha = Math.abs(rest[i++][0]);
-    }
-    const biasValues = m.bias ? rest[i++] : null;
-    const scale = m.satRescale ? satFactor(wq, rest[i++]) : 1;
+    const { wq, weightBits, inputBits, alpha, bias: biasValues, scale } = integerLayerData(who, m, data);
     const encoding = (ctx.options.weightEncoding as WeightEncoding | undefined) ?? 'odd';
     const shape = m.weight.shape;
     const enc = encodeWeights(wq, shape[0], weightBits, encoding, scale);

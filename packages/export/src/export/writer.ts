@@ -7,12 +7,20 @@
  * runs synchronously on those host copies.
  */
 import type { Module } from '@fracbits/nn';
-import { formatShape, noGrad, type Shape, scope, type Tensor } from '@fracbits/tensor';
+import { formatShape, type Shape, type Tensor } from '@fracbits/tensor';
 import { type BuildOptions, GraphBuilder } from '../proto/builder.js';
 import type { AttributeProto, ModelProto } from '../proto/types.js';
 import { DataType } from '../proto/types.js';
 import { NN_WRITERS } from './nn-writers.js';
 import { QDQ_WRITERS } from './qdq.js';
+import {
+  inEvalMode,
+  type ModuleClass,
+  pathName,
+  readModuleData,
+  WriterRegistry,
+  withModuleContext,
+} from './walk.js';
 
 /** A value in the graph being written; `shape` is for one sample with a batch of 1 first. */
 export interface OnnxValue {
@@ -63,20 +71,9 @@ export interface ModuleWriter<M extends Module = Module> {
   ): OnnxValue;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: constructors of any signature are registry keys.
-type ModuleClass<M extends Module> = abstract new (...args: any[]) => M;
-
-const writers = new Map<unknown, ModuleWriter>();
-let builtinsLoaded = false;
-
-/** Registers the built-in writers once (user registrations made later override them). */
-function ensureBuiltins(): void {
-  if (builtinsLoaded) return;
-  builtinsLoaded = true;
-  for (const [cls, writer] of [...NN_WRITERS, ...QDQ_WRITERS]) {
-    if (!writers.has(cls)) writers.set(cls, writer as ModuleWriter);
-  }
-}
+const registry = new WriterRegistry<ModuleWriter>(
+  () => [...NN_WRITERS, ...QDQ_WRITERS] as [ModuleClass, ModuleWriter][],
+);
 
 /**
  * Registers how a module class is written to ONNX (replacing an earlier registration). Built-in
@@ -84,22 +81,12 @@ function ensureBuiltins(): void {
  * quantized layers; register your own module classes the same way.
  */
 export function registerOnnxWriter<M extends Module>(cls: ModuleClass<M>, writer: ModuleWriter<M>): void {
-  ensureBuiltins();
-  writers.set(cls, writer as unknown as ModuleWriter);
+  registry.set(cls, writer as unknown as ModuleWriter);
 }
 
 /** The writer of the most specific registered class of `module`, or undefined. */
 export function writerFor(module: Module): ModuleWriter | undefined {
-  ensureBuiltins();
-  for (let proto = Object.getPrototypeOf(module); proto; proto = Object.getPrototypeOf(proto)) {
-    const w = writers.get(proto.constructor);
-    if (w) return w;
-  }
-  return undefined;
-}
-
-function pathName(path: string): string {
-  return path || 'model';
+  return registry.find(module);
 }
 
 export interface WriteModelOptions {
@@ -121,60 +108,20 @@ export interface WrittenModel {
 }
 
 /** Reads back every writer's `reads` for the whole tree (one await). */
-async function prepare(
-  root: Module,
-  format: ExportFormat,
-  caller: string,
-): Promise<Map<Module, Float32Array[]>> {
-  const entries: { module: Module; count: number }[] = [];
-  const seen = new Set<Module>();
-  // Views are fresh tensors sharing storage: the scope frees what the writers computed, the
-  // views keep the storage alive until they are disposed below, and parameters or cached
-  // constants returned by `reads` are never disposed by the exporter.
-  const views = noGrad(() =>
-    scope(() => {
-      const all: Tensor[] = [];
-      for (const [path, m] of root.namedModules()) {
-        if (seen.has(m)) continue;
-        seen.add(m);
-        const writer = writerFor(m);
-        if (!writer) {
-          throw new Error(
-            `${caller}: no ONNX writer for module "${pathName(path)}" (${m.constructor.name}); register one with registerOnnxWriter`,
-          );
-        }
-        let reads: Tensor[];
-        try {
-          reads = writer.reads?.(m, format) ?? [];
-        } catch (e) {
-          throw new Error(
-            `${caller}: module "${pathName(path)}" (${m.constructor.name}): ${(e as Error).message}`,
-            {
-              cause: e,
-            },
-          );
-        }
-        entries.push({ module: m, count: reads.length });
-        all.push(...reads);
+function prepare(root: Module, format: ExportFormat, caller: string): Promise<Map<Module, Float32Array[]>> {
+  return readModuleData(
+    root,
+    (m, path) => {
+      const writer = writerFor(m);
+      if (!writer) {
+        throw new Error(
+          `${caller}: no ONNX writer for module "${pathName(path)}" (${m.constructor.name}); register one with registerOnnxWriter`,
+        );
       }
-      return all.map((t) => t.view(t.shape));
-    }),
+      return writer.reads?.(m, format) ?? [];
+    },
+    caller,
   );
-  try {
-    const values = await Promise.all(views.map((t) => t.data()));
-    const out = new Map<Module, Float32Array[]>();
-    let i = 0;
-    for (const { module, count } of entries) {
-      out.set(
-        module,
-        values.slice(i, i + count).map((v) => Float32Array.from(v)),
-      );
-      i += count;
-    }
-    return out;
-  } finally {
-    for (const t of views) t.dispose();
-  }
 }
 
 /** Writes a model as an ONNX graph with one float input [N, ...inputShape] and one output. */
@@ -189,9 +136,7 @@ export async function writeModel(root: Module, options: WriteModelOptions): Prom
   const data = await prepare(root, format, caller);
   const graph = new GraphBuilder();
   const layers: LayerRecord[] = [];
-  const wasTraining = root.namedModules().map(([, m]) => [m, m.training] as const);
-  root.eval();
-  try {
+  return inEvalMode(root, () => {
     const ctx: WriteContext = {
       graph,
       format,
@@ -203,15 +148,9 @@ export async function writeModel(root: Module, options: WriteModelOptions): Prom
             `${caller}: no ONNX writer for module "${pathName(path)}" (${module.constructor.name})`,
           );
         }
-        try {
-          return writer.write(ctx, module, input, path, data.get(module) ?? []);
-        } catch (e) {
-          const message = (e as Error).message;
-          if (message.startsWith(caller)) throw e;
-          throw new Error(`${caller}: module "${pathName(path)}" (${module.constructor.name}): ${message}`, {
-            cause: e,
-          });
-        }
+        return withModuleContext(caller, module, path, () =>
+          writer.write(ctx, module, input, path, data.get(module) ?? []),
+        );
       },
       op(opType, inputs, shape, name, attributes) {
         const [out] = graph.node(opType, inputs, { name, attributes, outputs: [name] });
@@ -227,7 +166,5 @@ export async function writeModel(root: Module, options: WriteModelOptions): Prom
     const y = ctx.op('Identity', [last.name], last.shape, options.outputName ?? 'output');
     graph.output(y.name, DataType.FLOAT, ['N', ...y.shape.slice(1)]);
     return { model: graph.build(options.build), layers, outputShape: y.shape.slice(1) };
-  } finally {
-    for (const [m, training] of wasTraining) m.training = training;
-  }
+  });
 }
