@@ -6,14 +6,14 @@
  * before this batch's commands read the new ones: one GPUBuffer serves every batch.
  */
 export class StagingArena {
-  private cpu: Uint8Array;
+  private readonly cpu: Uint8Array;
   private used = 0;
-  private gpu: GPUBuffer;
+  private readonly gpu: GPUBuffer;
 
   constructor(
-    private readonly device: GPUDevice,
-    private readonly usage: number,
-    private readonly label: string,
+    device: GPUDevice,
+    usage: number,
+    label: string,
     capacity: number,
     private readonly alignment: number,
   ) {
@@ -21,7 +21,7 @@ export class StagingArena {
     this.gpu = device.createBuffer({ size: capacity, usage, label });
   }
 
-  /** The GPUBuffer that holds this batch's bytes (stable until `grow`). */
+  /** The GPUBuffer that holds this batch's bytes (the same for every batch). */
   get buffer(): GPUBuffer {
     return this.gpu;
   }
@@ -49,18 +49,6 @@ export class StagingArena {
     this.cpu.set(bytes, offset);
     this.used = offset + bytes.byteLength;
     return offset;
-  }
-
-  /**
-   * Replaces the GPU buffer by one of at least `bytes` bytes. Only between batches: commands
-   * already recorded reference the old buffer, which is destroyed (safely, after submitted work).
-   */
-  grow(bytes: number): void {
-    if (!this.empty) throw new Error(`${this.label}: cannot grow while a batch uses it`);
-    const capacity = Math.max(bytes, this.cpu.byteLength * 2);
-    this.gpu.destroy();
-    this.cpu = new Uint8Array(capacity);
-    this.gpu = this.device.createBuffer({ size: capacity, usage: this.usage, label: this.label });
   }
 
   /** Writes the batch's bytes to the GPU buffer (queued before the submit that follows). */
