@@ -19,7 +19,7 @@ import type { OnnxGraphModule } from './import/graph-module.js';
 import { importOnnx } from './import/import.js';
 import type { ExternalDataReader } from './proto/tensor-data.js';
 
-function checkFormat(exporter: string, run: ExportInput<Module>, format: string): void {
+export function checkFormat(exporter: string, run: ExportInput<Module>, format: string): void {
   if (run.format !== format) {
     throw new Error(`${exporter} exporter: expected format '${format}', got '${run.format}'`);
   }
@@ -36,10 +36,11 @@ function sameBits(a: readonly number[], b: readonly number[]): boolean {
  * Checks that the bits the host reports (`layers`/`bits`) are the ones in the model: exporting a
  * model whose bits drifted from the reported result would ship numbers that do not describe it.
  */
-function checkBits(
+export function checkBits(
   layers: readonly LayerInfo[],
   bits: readonly BitAssignment[],
-  exported: readonly LayerExport[],
+  exported: readonly Pick<LayerExport, 'name' | 'weightBits' | 'inputBits'>[],
+  exporter = 'onnx',
 ): void {
   const byName = new Map(exported.map((l) => [l.name, l]));
   layers.forEach((info, i) => {
@@ -50,7 +51,7 @@ function checkBits(
     const inputOk = layer.inputBits === null || layer.inputBits === b.a;
     if (!sameBits(layer.weightBits, b.w) || !inputOk) {
       throw new Error(
-        `onnx exporter: layer "${name}" has w=[${layer.weightBits.join(', ')}] a=${layer.inputBits ?? 'float'} in the model, but the run reports w=[${b.w.join(', ')}] a=${b.a}`,
+        `${exporter} exporter: layer "${name}" has w=[${layer.weightBits.join(', ')}] a=${layer.inputBits ?? 'float'} in the model, but the run reports w=[${b.w.join(', ')}] a=${b.a}`,
       );
     }
   });

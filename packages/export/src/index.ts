@@ -30,6 +30,22 @@ export { onnxExporter, onnxFloatExporter, onnxImporter } from './exporters.js';
 export { Clip, type GraphStep, OnnxGraphModule, type StepOp } from './import/graph-module.js';
 export { type ImportedOnnx, type ImportOnnxOptions, importOnnx } from './import/import.js';
 export {
+  buildPackedSpec,
+  exportPacked,
+  type PackedExportOptions,
+  type PackedSpecExport,
+} from './packed/export.js';
+export { packedExporter } from './packed/exporter.js';
+export type { Order } from './packed/order.js';
+export {
+  type PackedLayerExport,
+  type PackedValue,
+  type PackedWriteContext,
+  type PackedWriter,
+  packedWriterFor,
+  registerPackedWriter,
+} from './packed/writer.js';
+export {
   attr,
   type BuildOptions,
   type Dim,
