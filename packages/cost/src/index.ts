@@ -6,6 +6,14 @@ export { BITOPS_UNITS, type BitOpsOptions, bitopsModel } from './bitops.js';
 export { BITSERIAL_UNITS, type BitSerialOptions, bitserialModel } from './bitserial.js';
 export { type Budget, type BudgetTarget, parseBudget, resolveTarget, uniformBits } from './budget.js';
 export { type ConvLayerSpec, convLayer, type LinearLayerSpec, linearLayer } from './layer-info.js';
+export {
+  type LatencyTable,
+  type LatencyTableEntry,
+  type LatencyTableOptions,
+  latencyLayerKey,
+  latencyTableModel,
+  parseLatencyTable,
+} from './models/latency-table.js';
 export { type Constraint, type ConstraintValue, type PenaltyResult, penalty } from './penalty.js';
 export { type DeviceProfile, getProfile, listProfiles, parseDeviceProfile } from './profiles.js';
 export {
@@ -27,6 +35,6 @@ import { costModelFactories } from './registry.js';
 export const costPlugin = definePlugin({
   specificationVersion: 'v1',
   name: '@fracbits/cost',
-  description: 'Built-in cost models: bitops, size, bitserial, roofline',
+  description: 'Built-in cost models: bitops, size, bitserial, roofline, latency',
   costModels: costModelFactories,
 });

@@ -5,6 +5,7 @@
 import { type CostModel, defineFactory, type Factory } from '@fracbits/plugin-api';
 import { type BitOpsOptions, bitopsModel } from './bitops.js';
 import { type BitSerialOptions, bitserialModel } from './bitserial.js';
+import { type LatencyTableOptions, latencyTableModel } from './models/latency-table.js';
 import { type RooflineOptions, rooflineModel } from './roofline.js';
 import { type SizeOptions, sizeModel } from './size.js';
 
@@ -36,10 +37,25 @@ export const costModelFactories: readonly Factory<CostModel>[] = [
     description: 'roofline latency on a device profile, in ms (options profile, batch, unit)',
     create: (options: Options) => rooflineModel(options as unknown as RooflineOptions),
   }),
+  defineFactory({
+    specificationVersion: 'v1',
+    name: 'latency',
+    description:
+      'measured layer latency from a profile table (option table, from fracbits profile; batch, unit), in ms; without a table, the roofline model (options profile, batch, unit)',
+    // One name for "latency" budgets: measured when a table is given, else the roofline estimate
+    // (what 'latency' meant before tables existed, so older configs keep working).
+    create: (options: Options) =>
+      options?.table !== undefined
+        ? latencyTableModel(options as unknown as LatencyTableOptions)
+        : rooflineModel(options as unknown as RooflineOptions),
+  }),
 ];
 
-/** Other names accepted by {@link createCostModel} (and so in budgets such as 'latency=2ms'). */
-export const COST_MODEL_ALIASES: Readonly<Record<string, string>> = { latency: 'roofline' };
+/**
+ * Other names accepted by {@link createCostModel}. ('latency' was an alias of 'roofline'; it is now
+ * its own factory, which falls back to the roofline model when no table is given.)
+ */
+export const COST_MODEL_ALIASES: Readonly<Record<string, string>> = {};
 
 function canonicalName(name: string): string {
   return Object.hasOwn(COST_MODEL_ALIASES, name) ? COST_MODEL_ALIASES[name] : name;
@@ -55,9 +71,10 @@ export function findCostModel(name: string): Factory<CostModel> | undefined {
 export function createCostModel(name: string, options?: Readonly<Record<string, unknown>>): CostModel {
   const factory = findCostModel(name);
   if (!factory) {
+    const aliases = Object.keys(COST_MODEL_ALIASES);
     throw new Error(
-      `createCostModel: unknown cost model '${name}' (built-in: ${costModelFactories.map((f) => f.name).join(', ')}; ` +
-        `aliases: ${Object.keys(COST_MODEL_ALIASES).join(', ')})`,
+      `createCostModel: unknown cost model '${name}' (built-in: ${costModelFactories.map((f) => f.name).join(', ')}` +
+        `${aliases.length > 0 ? `; aliases: ${aliases.join(', ')}` : ''})`,
     );
   }
   return factory.create(options);
