@@ -229,7 +229,9 @@ describe('exit codes and errors', () => {
     expect((await cli('search', '--model', 'nonet', '--data', '/nonexistent')).stderr).toMatch(
       /model \(--model\): expected a zoo model.*\n.*data\.dir \(--data\)/,
     );
-    expect((await cli('search', '--prune')).stderr).toContain('not available yet');
+    expect((await cli('search', '--prune', '--method', 'uniform', '--bits', '3')).stderr).toMatch(
+      /prune \(--prune\): expected false with method 'uniform'/,
+    );
     expect((await cli('search', '--resume', '/tmp', '--epochs', '3')).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);
     expect((await cli('search', '--no-such-flag')).code).toBe(2);

@@ -113,7 +113,10 @@ export const configSchema = z.strictObject({
   plugins: z.array(z.string().min(1)).default([]),
   /** Export formats (any registered exporter's), e.g. 'onnx-qdq'. */
   exports: z.array(z.string().min(1)).default(['onnx-qdq']),
-  /** Channel pruning through 0 bits: reserved for @fracbits/prune. */
+  /**
+   * Channel pruning through 0 bits (FRACBITS.md §5, @fracbits/prune): implies kernel-wise bits and
+   * a weight range [0, bitsRange[1]]; 0-bit channels are removed physically before the export.
+   */
   prune: z.boolean().default(false),
   /** Cap on steps per epoch (smoke runs and tests). */
   maxStepsPerEpoch: positiveInt.optional(),
@@ -217,15 +220,19 @@ export function resolveConfig(input: unknown, source = 'config'): ResolvedConfig
       got: 'nothing',
     });
   }
-  if (config.prune) {
+  if (config.prune && config.method === 'uniform') {
     issues.push({
       path: 'prune',
-      expected: 'false: channel pruning (@fracbits/prune) is not available yet',
+      expected: "false with method 'uniform' (pruning is part of the FracBits search)",
       got: 'true',
     });
   }
   if (issues.length) throw new ConfigError(source, issues);
-  return { ...config, budgets };
+  // Pruning is kernel-wise with 0 bits reachable (FRACBITS.md §5).
+  const pruning = config.prune
+    ? { granularity: 'kernel' as const, bitsRange: [0, config.bitsRange[1]] as [number, number] }
+    : {};
+  return { ...config, ...pruning, budgets };
 }
 
 /**

@@ -8,6 +8,7 @@ export type StageName =
   | 'discretise'
   | 'finetune'
   | 'evaluate'
+  | 'prune'
   | 'export'
   | 'report'
   | 'train';

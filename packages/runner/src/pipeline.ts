@@ -12,9 +12,11 @@ import {
   type EpochState,
   type FracBitsEvent,
   type FracBitsResult,
+  getBits,
   layerInfos,
   quantizeModel,
   type ResumeFrom,
+  type RunFracBitsOptions,
   type RunResult,
   runFracBits,
   runUniformQat,
@@ -23,6 +25,7 @@ import { resolveTarget } from '@fracbits/cost';
 import { DataLoader, evaluate, type Module, type SGD } from '@fracbits/nn';
 import { loadCheckpoint, saveCheckpoint } from '@fracbits/nn/node';
 import type { CostModel } from '@fracbits/plugin-api';
+import { prunedChannelReport, removePrunedChannels, withPruning } from '@fracbits/prune';
 import { setBackend } from '@fracbits/tensor';
 import { makeBitsFile } from './bits-file.js';
 import { budgetTarget, DEFAULT_KAPPA_UNITS, formatBudgetSpec } from './budget-spec.js';
@@ -572,14 +575,47 @@ async function qatStage(
           bits: config.bits ?? Math.round(initBits),
           costModel: budgets.primary.model,
         })
-      : await runFracBits({
-          ...common,
-          budget: budgets.core,
-          targetBits: initBits,
-          searchFraction: config.searchFraction,
-        });
+      : await runFracBits(
+          fracbitsOptions(config, {
+            ...common,
+            budget: budgets.core,
+            targetBits: initBits,
+            searchFraction: config.searchFraction,
+          }),
+        );
   if (open) emit({ type: 'stage', stage: open, status: 'end' });
+  if (config.prune) return prune(dir, result as FracBitsResult, inputShape, emit, notice);
   return result;
+}
+
+/** With `prune`: kernel-wise bits in [0, max], 0-bit channels masked while fine-tuning (@fracbits/prune). */
+function fracbitsOptions(config: ResolvedConfig, options: RunFracBitsOptions): RunFracBitsOptions {
+  if (!config.prune) return options;
+  return withPruning(options, { maxBits: config.bitsRange[1] });
+}
+
+/**
+ * The "prune physically" stage (FRACBITS.md §5): removes the 0-bit channels (and what they feed)
+ * from the model; the costs and exports then describe the smaller model. The channels are kept in
+ * pruned.json so `fracbits eval` / `export` can rebuild the same shapes.
+ */
+async function prune(
+  dir: RunDirectory,
+  result: FracBitsResult,
+  inputShape: number[],
+  emit: EventSink,
+  notice: (m: string) => void,
+): Promise<FracBitsResult> {
+  emit({ type: 'stage', stage: 'prune', status: 'start' });
+  const pruned = prunedChannelReport(result.bits);
+  await removePrunedChannels(result.model, result.bits, { inputShape });
+  await dir.writeJson(RUN_FILES.pruned, Object.fromEntries(pruned.map((p) => [p.layer, p.channels])));
+  const counts = pruned
+    .filter((p) => p.channels.length > 0)
+    .map((p) => `${p.layer} ${p.channels.length}/${p.of}`);
+  notice(`pruned: ${counts.length ? `${counts.join(', ')} channels removed` : 'no channel reached 0 bits'}`);
+  emit({ type: 'stage', stage: 'prune', status: 'end' });
+  return { ...result, infos: layerInfos(result.model, inputShape), bits: await getBits(result.model) };
 }
 
 async function finish(

@@ -17,6 +17,8 @@ export const RUN_FILES = {
   float: 'float.safetensors',
   model: 'model.safetensors',
   bits: 'bits.json',
+  /** Pruning runs: the removed (0-bit) output channels per layer. */
+  pruned: 'pruned.json',
   exports: 'exports',
   report: 'report.html',
   reportData: 'report.json',

@@ -6,6 +6,7 @@ import { layerInfos, quantizeModel, setIntegerBits } from '@fracbits/core';
 import type { Module } from '@fracbits/nn';
 import { loadCheckpoint } from '@fracbits/nn/node';
 import type { LayerInfo } from '@fracbits/plugin-api';
+import { removePrunedChannels } from '@fracbits/prune';
 import { type BitsFile, parseBitsFile } from './bits-file.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import { type LoadedData, loadData } from './data.js';
@@ -62,6 +63,23 @@ export async function loadRunModel(
     satRescale: config.satRescale,
     inputShape,
   });
+  // A pruned run's model has fewer channels: remove the same ones before loading its weights.
+  if (config.prune) {
+    const pruned = dir.readJson<Record<string, number[]>>(RUN_FILES.pruned);
+    const top = config.bitsRange[1];
+    // removePrunedChannels removes 0-bit channels only: mark them first (the weights load after).
+    setIntegerBits(
+      model,
+      layerInfos(model, inputShape).map((info) => {
+        const w = new Array<number>(info.pinned?.w !== undefined ? 1 : info.outChannels).fill(
+          info.pinned?.w ?? top,
+        );
+        for (const c of pruned[info.name] ?? []) w[c] = 0;
+        return { name: info.name, w, a: info.pinned?.a ?? top };
+      }),
+    );
+    await removePrunedChannels(model, pruned, { inputShape });
+  }
   await loadCheckpoint(dir.path(RUN_FILES.model), { model });
   const learnable = bits.layers.filter((l) => !(l.pinned?.w !== undefined && l.pinned?.a !== undefined));
   setIntegerBits(

@@ -83,8 +83,9 @@ describe('resolveConfig', () => {
     );
   });
 
-  it('refuses --prune until the pruning package exists, and a uniform run without bits', () => {
-    expect(issues({ prune: true })[0]).toMatchObject({ path: 'prune' });
+  it('makes pruning kernel-wise from 0 bits, refuses it with the uniform baseline, and a uniform run without bits', () => {
+    expect(resolveConfig({ prune: true, bitsRange: [2, 6] })).toMatchObject({ granularity: 'kernel', bitsRange: [0, 6] });
+    expect(issues({ prune: true, method: 'uniform', bits: 3 })[0]).toMatchObject({ path: 'prune' });
     expect(issues({ method: 'uniform', budgets: ['bitops=5G'] })[0]).toMatchObject({ path: 'bits' });
   });
 

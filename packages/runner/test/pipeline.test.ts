@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataLoader, evaluate } from '@fracbits/nn';
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../src/index.js';
-import { run } from '../src/node.js';
+import { createRegistry, type RunEvent } from '../src/index.js';
+import { loadRunModel, run } from '../src/node.js';
 import { tempDir, tinyConfig, writeTinyIdx } from './helpers.js';
 
 describe('run (pipeline)', () => {
@@ -30,5 +31,30 @@ describe('run (pipeline)', () => {
     const runInfo = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(runInfo).toMatchObject({ status: 'done', seed: 0, backend: 'cpu' });
     expect(Object.keys(summary.files)).toContain('export:onnx-qdq');
+  });
+});
+
+describe('run with pruning', () => {
+  it('searches kernel-wise bits in [0, 8], removes 0-bit channels, and eval rebuilds the smaller model', async () => {
+    const dir = tempDir();
+    const data = writeTinyIdx(dir);
+    const config = tinyConfig(dir, data, { prune: true, budgets: ['bitops=uniform:1@kappa=10'], epochs: 3 });
+    const { summary } = await run(config);
+    expect(summary.granularity).toBe('kernel');
+    const out = join(dir, 'run');
+    const pruned = JSON.parse(readFileSync(join(out, 'pruned.json'), 'utf8')) as Record<string, number[]>;
+    expect(Object.keys(pruned)).toContain('conv2');
+    expect(Object.values(pruned).flat().length).toBeGreaterThan(0);
+    const resolved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(resolved.bitsRange).toEqual([0, 8]);
+    // Kept channels only: no 0-bit weight entry is left in the final bits.
+    for (const b of summary.bits) expect((Array.isArray(b.w) ? b.w : [b.w]).every((w) => w > 0)).toBe(true);
+    const rebuilt = await loadRunModel(out, createRegistry());
+    const r = await evaluate(
+      rebuilt.model,
+      new DataLoader(rebuilt.data.test, { batchSize: 256, shuffle: false }),
+    );
+    expect(r.accuracy).toBe(summary.accuracy.final);
+    expect(rebuilt.infos?.length).toBe(summary.bits.length);
   });
 });

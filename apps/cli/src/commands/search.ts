@@ -69,7 +69,10 @@ export function registerSearch(program: Command, io: CliIo): void {
     )
     .option('--sat-rescale', 'SAT rescale of the last linear layer (FRACBITS.md §2 option)')
     .option('--max-steps <n>', 'cap on steps per epoch (smoke runs)')
-    .option('--prune', 'channel pruning through 0 bits (reserved: needs @fracbits/prune)')
+    .option(
+      '--prune',
+      'channel pruning through 0 bits (kernel-wise, bits 0..max; 0-bit channels removed before export)',
+    )
     .option('--resume <run dir>', 'continue an interrupted run from its last checkpoint')
     .option('--json', 'print one JSON object with the result on stdout and nothing else')
     .addHelpText('after', EXAMPLES)
