@@ -45,7 +45,7 @@ function tinyData(): string {
   return dir;
 }
 
-const quick = (data: string, out: string) => [
+const quick = (data: string, out: string, pretrainEpochs = 1) => [
   '--data',
   data,
   '--backend',
@@ -55,7 +55,7 @@ const quick = (data: string, out: string) => [
   '--epochs',
   '2',
   '--pretrain-epochs',
-  '1',
+  String(pretrainEpochs),
   '--train-subset',
   'all',
   '--out',
@@ -266,4 +266,35 @@ describe('exit codes and errors', () => {
       expect(r.stdout, command).toContain('Examples:');
     }
   });
+});
+
+describe('Ctrl-C', () => {
+  // The built CLI in a child process (turbo builds before testing; run `pnpm build` first locally).
+  const bin = join(import.meta.dirname, '..', 'dist', 'bin.js');
+
+  it.skipIf(!existsSync(bin))(
+    'stops at the next step, keeps the checkpoint, prints the --resume command; the resume finishes',
+    async () => {
+      const { spawn } = await import('node:child_process');
+      const data = tinyData();
+      const out = join(data, 'run');
+      const args = quick(data, out, 200);
+      const child = spawn(process.execPath, [bin, 'search', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const code = await new Promise<number | null>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (/pretrain 1\/200/.test(stderr) && !child.killed) child.kill('SIGINT');
+        });
+        child.on('close', (c) => resolve(c));
+      });
+      expect(code, stderr).toBe(130);
+      expect(stderr).toContain(`Resume with: fracbits search --resume ${out}`);
+      expect(existsSync(join(out, 'checkpoints', 'pretrain.safetensors'))).toBe(true);
+      expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).status).toBe('interrupted');
+      const resumed = await cli('search', '--resume', out, '--json');
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout).runDir).toBeTruthy();
+    },
+  );
 });
