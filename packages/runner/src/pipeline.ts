@@ -29,7 +29,7 @@ import { prunedChannelReport, removePrunedChannels, withPruning } from '@fracbit
 import { setBackend } from '@fracbits/tensor';
 import { makeBitsFile } from './bits-file.js';
 import { budgetTarget, DEFAULT_KAPPA_UNITS, formatBudgetSpec } from './budget-spec.js';
-import { defaultCacheDir, floatCachePath } from './cache.js';
+import { defaultCacheDir, floatCachePath, sha256 } from './cache.js';
 import type { ResolvedConfig } from './config.js';
 import { costTable, equivalentUniformBits } from './costs.js';
 import { type LoadedData, loadData } from './data.js';
@@ -312,6 +312,22 @@ async function floatStage(
       name: data.info.name,
       trainSize: data.info.trainSize,
       subset: data.info.subset ? { perClass: data.info.subset.perClass, seed: data.info.subset.seed } : null,
+      // The training images and labels themselves, so another directory's files never hit.
+      content:
+        sha256(
+          new Uint8Array(
+            data.train.images.buffer,
+            data.train.images.byteOffset,
+            data.train.images.byteLength,
+          ),
+        ) +
+        sha256(
+          new Uint8Array(
+            data.train.labels.buffer,
+            data.train.labels.byteOffset,
+            data.train.labels.byteLength,
+          ),
+        ),
     },
     pretrain: { epochs: config.pretrain.epochs, lr: config.pretrain.lr },
     batchSize: config.batchSize,
