@@ -138,13 +138,15 @@ describe('fracbits search', () => {
       JSON.stringify({
         plugins: ['./plugins/acme.mjs'],
         budgets: ['bitops=uniform:3', 'acme-kbits=20@kappa=0.01'],
-        exports: ['onnx-qdq', 'acme-csv'],
+        exports: ['onnx', 'acme-csv'],
       }),
     );
     const r = await cli('search', '--config', config, ...quick(data, join(data, 'run')), '--json');
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
-    expect(readFileSync(result.files['export:acme-csv'], 'utf8')).toMatch(/^layer,w,a\nconv1,8,8\n/);
+    expect(readFileSync(result.files['export:lenet5-fracbits.csv'], 'utf8')).toMatch(
+      /^layer,w,a\nconv1,8,8\n/,
+    );
     const plugins = await cli('plugins', '--config', config, '--json');
     expect(JSON.parse(plugins.stdout).members.map((m: { name: string }) => m.name)).toContain('acme-kbits');
     const cost = await cli(

@@ -111,8 +111,8 @@ export const configSchema = z.strictObject({
   cacheDir: z.string().min(1).optional(),
   /** Plugins by package name or path (relative to the config file). */
   plugins: z.array(z.string().min(1)).default([]),
-  /** Export formats (any registered exporter's), e.g. 'onnx-qdq'. */
-  exports: z.array(z.string().min(1)).default(['onnx-qdq']),
+  /** Export formats (any registered exporter's): 'onnx' (QDQ), 'onnx-float', 'packed' (.fbpk), ... */
+  exports: z.array(z.string().min(1)).default(['onnx', 'packed']),
   /**
    * Channel pruning through 0 bits (FRACBITS.md §5, @fracbits/prune): implies kernel-wise bits and
    * a weight range [0, bitsRange[1]]; 0-bit channels are removed physically before the export.

@@ -688,7 +688,7 @@ async function finish(
       });
       for (const f of produced) {
         const path = await dir.writeFile(join(RUN_FILES.exports, f.path), f.data);
-        files[`export:${format}${produced.length > 1 ? `:${f.path}` : ''}`] = rel(path);
+        files[`export:${f.path}`] = rel(path);
       }
     } catch (e) {
       failures.push(`${format}: ${(e as Error).message}`);

@@ -39,7 +39,7 @@ describe('resolveConfig', () => {
       batchSize: 128,
       optimizer: { momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
       backend: 'auto',
-      exports: ['onnx-qdq'],
+      exports: ['onnx', 'packed'],
     });
   });
 
@@ -84,7 +84,10 @@ describe('resolveConfig', () => {
   });
 
   it('makes pruning kernel-wise from 0 bits, refuses it with the uniform baseline, and a uniform run without bits', () => {
-    expect(resolveConfig({ prune: true, bitsRange: [2, 6] })).toMatchObject({ granularity: 'kernel', bitsRange: [0, 6] });
+    expect(resolveConfig({ prune: true, bitsRange: [2, 6] })).toMatchObject({
+      granularity: 'kernel',
+      bitsRange: [0, 6],
+    });
     expect(issues({ prune: true, method: 'uniform', bits: 3 })[0]).toMatchObject({ path: 'prune' });
     expect(issues({ method: 'uniform', budgets: ['bitops=5G'] })[0]).toMatchObject({ path: 'bits' });
   });

@@ -11,11 +11,12 @@ describe('plugin registry', () => {
     expect(registry.costModel('bitops').unit).toBe('GBitOps');
     expect(registry.costModel('bitops', { unit: 'MBitOps' }).unit).toBe('MBitOps');
     expect(registry.costModel('latency', { profile: 'bitfusion' }).name).toBe('roofline');
-    expect(registry.exporter('onnx-qdq').name).toBe('onnx-qdq');
+    expect(registry.exporter('onnx').name).toBe('onnx');
+    expect(registry.exporter('packed').name).toBe('packed');
     expect(registry.importerFor('model.ONNX')?.name).toBe('onnx');
     expect(() => registry.costModel('nope')).toThrow(/unknown cost model "nope"; registered: bitops, size/);
     expect(() => registry.exporter('tflite')).toThrow(
-      /no exporter for format "tflite"; available formats: onnx-qdq/,
+      /no exporter for format "tflite"; available formats: onnx, onnx-float, packed/,
     );
   });
 

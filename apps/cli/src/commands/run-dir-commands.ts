@@ -70,17 +70,21 @@ export function registerRunDirCommands(program: Command, io: CliIo): void {
     .command('export')
     .description("export a run's final model with a registered exporter (default: QDQ ONNX)")
     .argument('<run dir>', 'a run directory made by fracbits search')
-    .option('--format <format>', 'export format, repeatable (default onnx-qdq)', collect)
+    .option(
+      '--format <format>',
+      "export format, repeatable: onnx (QDQ), onnx-float, packed, a plugin's (default onnx)",
+      collect,
+    )
     .option('--out <dir>', 'output directory (default <run dir>/exports)')
     .option('--json', 'print { files: [...] }')
     .addHelpText(
       'after',
-      '\nExamples:\n  fracbits export runs/20250101-120000-lenet5\n  fracbits export runs/20250101-120000-lenet5 --format onnx-qdq --out dist/\n',
+      '\nExamples:\n  fracbits export runs/20250101-120000-lenet5\n  fracbits export runs/20250101-120000-lenet5 --format packed --out dist/\n',
     )
     .action(async (path: string, flags: { format?: string[]; out?: string; json?: boolean }) => {
       const dir = runDirOf(path);
       const registry = await registryFor(dir);
-      const formats = flags.format ?? ['onnx-qdq'];
+      const formats = flags.format ?? ['onnx'];
       const exporters = formats.map((f) => asUsage(() => registry.exporter(f)));
       const loaded = await loadRunModel(dir, registry);
       const target = new RunDirectory(flags.out ? resolve(flags.out) : join(dir, RUN_FILES.exports));

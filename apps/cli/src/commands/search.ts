@@ -62,7 +62,11 @@ export function registerSearch(program: Command, io: CliIo): void {
     .option('--out <dir>', 'run directory (default runs/<timestamp>-<model>)')
     .option('--cache-dir <dir>', 'float checkpoint cache (default $FRACBITS_CACHE_DIR or ~/.cache/fracbits)')
     .option('--plugin <spec>', 'plugin package or path, repeatable', collect)
-    .option('--export <format>', 'export format, repeatable (default onnx-qdq)', collect)
+    .option(
+      '--export <format>',
+      "export format, repeatable: onnx (QDQ), onnx-float, packed, a plugin's (default onnx and packed)",
+      collect,
+    )
     .option(
       '--no-epoch-eval',
       'skip the test-set evaluation after every QAT epoch (faster; fewer chart points)',
