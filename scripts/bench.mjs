@@ -7,7 +7,7 @@
 // (a reference point from the issues, e.g. PyTorch's time on the same machine). `ctx` holds
 // `{ quick, repeats, median(fn) }`: `median(fn)` times `fn` `repeats` times and returns the median ms.
 // Set BENCH_QUICK=1 for a fast smoke run; BENCH_FILTER=<substring> to run matching modules only.
-import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

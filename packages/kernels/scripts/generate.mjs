@@ -33,8 +33,18 @@ function fail(file, line, msg) {
 
 function parse(file) {
   const text = readFileSync(file, 'utf8');
-  const name = relative(shaderRoot, file).replace(/\\/g, '/').replace(/\.wgsl$/, '');
-  const meta = { name, entryPoint: 'main', bindings: [], params: [], workgroupSize: null, features: [], defines: {} };
+  const name = relative(shaderRoot, file)
+    .replace(/\\/g, '/')
+    .replace(/\.wgsl$/, '');
+  const meta = {
+    name,
+    entryPoint: 'main',
+    bindings: [],
+    params: [],
+    workgroupSize: null,
+    features: [],
+    defines: {},
+  };
   const body = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();

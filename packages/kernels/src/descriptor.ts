@@ -129,13 +129,15 @@ export function instantiate(kernel: KernelDescriptor, defines: Defines = {}): In
   const substitute = (text: string, where: string) =>
     text.replace(TEMPLATE_VAR, (_, name: string) => {
       const v = values[name];
-      if (v === undefined) throw new Error(`kernel ${shader.name}: template variable {{${name}}} in ${where} has no value`);
+      if (v === undefined)
+        throw new Error(`kernel ${shader.name}: template variable {{${name}}} in ${where} has no value`);
       return v;
     });
   const workgroupSize = shader.workgroupSize.map((token) => {
     const resolved = /^\d+$/.test(token) ? token : values[token];
     const n = Number(resolved);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`kernel ${shader.name}: bad workgroup size "${token}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`kernel ${shader.name}: bad workgroup size "${token}"`);
     return n;
   }) as [number, number, number];
   const head: string[] = [];

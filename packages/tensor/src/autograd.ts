@@ -34,8 +34,10 @@ function topologicalNodes(root: Tensor): GradNode[] {
  * `root` must be a scalar unless `seed` (the gradient of root) is given.
  */
 export function backward(root: Tensor, seed?: Tensor): void {
-  if (!root.requiresGrad) throw new Error(`backward: ${root.describe()} does not require grad (no recorded ops lead to it)`);
-  if (!seed && root.size !== 1) throw new Error(`backward: ${root.describe()} is not a scalar; pass its gradient as seed`);
+  if (!root.requiresGrad)
+    throw new Error(`backward: ${root.describe()} does not require grad (no recorded ops lead to it)`);
+  if (!seed && root.size !== 1)
+    throw new Error(`backward: ${root.describe()} is not a scalar; pass its gradient as seed`);
   if (seed && !shapesEqual(seed.shape, root.shape)) {
     throw new Error(`backward: seed ${formatShape(seed.shape)} does not match ${root.describe()}`);
   }

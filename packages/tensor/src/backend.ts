@@ -39,7 +39,12 @@ export interface Backend {
   /** Copies `size` elements from `src` to `dst` (both of the same dtype). */
   copy(src: BackendBuffer, dst: BackendBuffer, size: number): void;
   /** Runs one kernel on buffers given in the kernel's binding order. */
-  launch(kernel: KernelDescriptor, buffers: readonly BackendBuffer[], params: Params, defines?: Defines): void;
+  launch(
+    kernel: KernelDescriptor,
+    buffers: readonly BackendBuffer[],
+    params: Params,
+    defines?: Defines,
+  ): void;
   /** Submits work recorded so far (a no-op where work runs eagerly). */
   flush(): void;
   /** Waits until all submitted work has finished. */

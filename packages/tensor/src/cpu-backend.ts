@@ -47,7 +47,12 @@ export class CpuBackend implements Backend {
     (dst as CpuBuffer).data.set((src as CpuBuffer).data.subarray(0, size));
   }
 
-  launch(kernel: KernelDescriptor, buffers: readonly BackendBuffer[], params: Params, defines: Defines = {}): void {
+  launch(
+    kernel: KernelDescriptor,
+    buffers: readonly BackendBuffer[],
+    params: Params,
+    defines: Defines = {},
+  ): void {
     if (buffers.length !== kernel.shader.bindings.length) {
       throw new Error(
         `kernel ${kernel.name}: expected ${kernel.shader.bindings.length} buffers, got ${buffers.length}`,

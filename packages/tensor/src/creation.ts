@@ -1,5 +1,5 @@
 import type { Backend } from './backend.js';
-import { type DType, toTypedArray, type TypedArray } from './dtype.js';
+import { type DType, type TypedArray, toTypedArray } from './dtype.js';
 import { getBackend } from './engine.js';
 import { assertValidShape, formatShape, type Shape, sizeOf } from './shape.js';
 import { Storage, Tensor } from './tensor.js';
@@ -18,8 +18,14 @@ export function empty(shape: Shape, dtype: DType = 'float32', backend: Backend =
 }
 
 /** A tensor holding `values` (row-major) with the given shape (default: 1-D). */
-export function tensor(values: ArrayLike<number> | TypedArray, shape?: Shape, options: CreateOptions = {}): Tensor {
-  const dtype = options.dtype ?? (values instanceof Int32Array ? 'int32' : values instanceof Uint32Array ? 'uint32' : 'float32');
+export function tensor(
+  values: ArrayLike<number> | TypedArray,
+  shape?: Shape,
+  options: CreateOptions = {},
+): Tensor {
+  const dtype =
+    options.dtype ??
+    (values instanceof Int32Array ? 'int32' : values instanceof Uint32Array ? 'uint32' : 'float32');
   const s = shape ?? [values.length];
   assertValidShape(s, 'tensor');
   if (sizeOf(s) !== values.length) {

@@ -58,7 +58,8 @@ export function scope<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-    if ((result as unknown) instanceof Promise) throw new Error('scope(fn): fn must be synchronous; await outside the scope');
+    if ((result as unknown) instanceof Promise)
+      throw new Error('scope(fn): fn must be synchronous; await outside the scope');
   } finally {
     scopes.pop();
   }

@@ -30,12 +30,19 @@ export interface GradCheckResult {
   readonly failures: readonly string[];
 }
 
-export function gradCheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckResult {
+export function gradCheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradCheckOptions = {},
+): GradCheckResult {
   const { eps = 1e-2, atol = 1e-2, rtol = 1e-2, maxChecks = 48, seed = 1 } = options;
   const rng = new Rng(seed);
-  const checked = options.check ?? inputs.map((t, i) => (t.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
+  const checked =
+    options.check ?? inputs.map((t, i) => (t.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
   const values = inputs.map((t) => t.dataSync().slice());
-  const leaves = inputs.map((t, i) => tensor(values[i], t.shape, { dtype: t.dtype, requiresGrad: checked.includes(i) }));
+  const leaves = inputs.map((t, i) =>
+    tensor(values[i], t.shape, { dtype: t.dtype, requiresGrad: checked.includes(i) }),
+  );
   let weights: Float32Array | null = null;
 
   const loss = (xs: Tensor[]): Tensor => {
@@ -65,7 +72,8 @@ export function gradCheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   const failures: string[] = [];
   for (const i of checked) {
     const size = values[i].length;
-    const elements = size <= maxChecks ? [...Array(size).keys()] : Array.from({ length: maxChecks }, () => rng.int(size));
+    const elements =
+      size <= maxChecks ? [...Array(size).keys()] : Array.from({ length: maxChecks }, () => rng.int(size));
     const grad = analytic[i];
     for (const e of elements) {
       const numeric = (evaluate(i, e, eps) - evaluate(i, e, -eps)) / (2 * eps);
@@ -75,6 +83,6 @@ export function gradCheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
       worst = Math.max(worst, Number.isNaN(err) ? Infinity : err);
     }
   }
-  leaves.forEach((t) => t.dispose());
+  for (const t of leaves) t.dispose();
   return { ok: failures.length === 0, worst, failures };
 }

@@ -1,24 +1,24 @@
-export * from './dtype.js';
-export * from './shape.js';
-export * from './rng.js';
+export { backward, zeroGrad } from './autograd.js';
 export type { Backend, BackendBuffer, MemoryStats } from './backend.js';
 export { CpuBackend, type CpuBuffer } from './cpu-backend.js';
-export { getBackend, setBackend, scope, keep, noGrad, isGradEnabled } from './engine.js';
-export { Tensor, Storage, type GradNode } from './tensor.js';
 export * from './creation.js';
+export * from './dtype.js';
+export { getBackend, isGradEnabled, keep, noGrad, scope, setBackend } from './engine.js';
+export { type GradCheckOptions, type GradCheckResult, gradCheck } from './gradcheck.js';
 export {
+  type BackwardContext,
   defineOp,
-  getOp,
-  listOps,
-  runOp,
-  run1,
   expectFloat,
   expectRank,
-  type OpDef,
-  type TensorSpec,
   type ForwardContext,
-  type BackwardContext,
+  getOp,
+  listOps,
+  type OpDef,
+  run1,
+  runOp,
+  type TensorSpec,
 } from './op.js';
-export { backward, zeroGrad } from './autograd.js';
 export * from './ops/index.js';
-export { gradCheck, type GradCheckOptions, type GradCheckResult } from './gradcheck.js';
+export * from './rng.js';
+export * from './shape.js';
+export { type GradNode, Storage, Tensor } from './tensor.js';

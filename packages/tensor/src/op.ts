@@ -22,7 +22,12 @@ export interface ForwardContext<A> {
   readonly outputs: readonly Tensor[];
   readonly attrs: A;
   /** Launches a kernel on tensors or raw buffers given in binding order. */
-  launch(kernel: KernelDescriptor, operands: readonly (Tensor | BackendBuffer)[], params: Params, defines?: Defines): void;
+  launch(
+    kernel: KernelDescriptor,
+    operands: readonly (Tensor | BackendBuffer)[],
+    params: Params,
+    defines?: Defines,
+  ): void;
   /** Scratch memory released when `forward` returns (safe: backends keep launch order). */
   scratch(dtype: DType, size: number): BackendBuffer;
 }
@@ -73,7 +78,9 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   for (const t of inputs) {
     if (t.disposed) throw new Error(`${op.name}: input ${t.describe()} was disposed`);
     if (t.backend !== backend) {
-      throw new Error(`${op.name}: inputs live on different backends (${backend.name} and ${t.backend.name})`);
+      throw new Error(
+        `${op.name}: inputs live on different backends (${backend.name} and ${t.backend.name})`,
+      );
     }
   }
   const specs = op.infer(inputs, attrs);
@@ -86,7 +93,9 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
       outputs,
       attrs,
       launch(kernel, operands, params, defines) {
-        const buffers = operands.map((o) => ((o as Tensor).isTensor ? (o as Tensor).buffer : (o as BackendBuffer)));
+        const buffers = operands.map((o) =>
+          (o as Tensor).isTensor ? (o as Tensor).buffer : (o as BackendBuffer),
+        );
         backend.launch(kernel, buffers, params, defines);
       },
       scratch(dtype, size) {
@@ -128,5 +137,6 @@ export function expectFloat(op: string, t: Tensor): void {
 }
 
 export function expectRank(op: string, t: Tensor, rank: number): void {
-  if (t.rank !== rank) throw new Error(`${op}: expected rank ${rank}, got ${t.describe()} ${formatShape(t.shape)}`);
+  if (t.rank !== rank)
+    throw new Error(`${op}: expected rank ${rank}, got ${t.describe()} ${formatShape(t.shape)}`);
 }

@@ -4,7 +4,7 @@
  * built from basic IEEE operations only (Math.log may differ between engines in the last bit).
  */
 
-const LN2 = 0.6931471805599453;
+const LN2 = Math.LN2;
 
 /** Natural log from +, −, ×, ÷ only, so that every engine returns the same bits. x > 0. */
 export function deterministicLog(x: number): number {
@@ -168,26 +168,38 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 /** Kaiming (He) normal: N(0, gain²/fan_in), gain √2 for ReLU. */
 export function kaimingNormal(rng: Rng, shape: readonly number[], gain = Math.SQRT2): Float32Array {
   const std = gain / Math.sqrt(fans(shape).fanIn);
-  return fill(shape.reduce((a, b) => a * b, 1), () => rng.normal() * std);
+  return fill(
+    shape.reduce((a, b) => a * b, 1),
+    () => rng.normal() * std,
+  );
 }
 
 /** Kaiming uniform as PyTorch's default for conv/linear weights (a = √5): U(±1/√fan_in). */
 export function kaimingUniform(rng: Rng, shape: readonly number[], a = Math.sqrt(5)): Float32Array {
   const gain = Math.sqrt(2 / (1 + a * a));
   const bound = gain * Math.sqrt(3 / fans(shape).fanIn);
-  return fill(shape.reduce((x, y) => x * y, 1), () => rng.uniformRange(-bound, bound));
+  return fill(
+    shape.reduce((x, y) => x * y, 1),
+    () => rng.uniformRange(-bound, bound),
+  );
 }
 
 /** Xavier (Glorot) uniform: U(±gain·√(6/(fan_in+fan_out))). */
 export function xavierUniform(rng: Rng, shape: readonly number[], gain = 1): Float32Array {
   const { fanIn, fanOut } = fans(shape);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return fill(shape.reduce((x, y) => x * y, 1), () => rng.uniformRange(-bound, bound));
+  return fill(
+    shape.reduce((x, y) => x * y, 1),
+    () => rng.uniformRange(-bound, bound),
+  );
 }
 
 /** Xavier (Glorot) normal: N(0, gain²·2/(fan_in+fan_out)). */
 export function xavierNormal(rng: Rng, shape: readonly number[], gain = 1): Float32Array {
   const { fanIn, fanOut } = fans(shape);
   const std = gain * Math.sqrt(2 / (fanIn + fanOut));
-  return fill(shape.reduce((x, y) => x * y, 1), () => rng.normal() * std);
+  return fill(
+    shape.reduce((x, y) => x * y, 1),
+    () => rng.normal() * std,
+  );
 }

@@ -63,12 +63,17 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 }
 
 /** Normalises possibly-negative axes against a rank; undefined means all axes. */
-export function normalizeAxes(axes: number | readonly number[] | undefined, rank: number, where: string): number[] {
+export function normalizeAxes(
+  axes: number | readonly number[] | undefined,
+  rank: number,
+  where: string,
+): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => {
     const n = a < 0 ? a + rank : a;
-    if (!Number.isInteger(n) || n < 0 || n >= rank) throw new Error(`${where}: axis ${a} out of range for rank ${rank}`);
+    if (!Number.isInteger(n) || n < 0 || n >= rank)
+      throw new Error(`${where}: axis ${a} out of range for rank ${rank}`);
     return n;
   });
   if (new Set(out).size !== out.length) throw new Error(`${where}: repeated axis in [${list.join(', ')}]`);

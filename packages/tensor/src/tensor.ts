@@ -52,11 +52,17 @@ export class Tensor {
   name?: string;
   private store: Storage | null;
 
-  constructor(storage: Storage, shape: Shape, readonly dtype: DType) {
+  constructor(
+    storage: Storage,
+    shape: Shape,
+    readonly dtype: DType,
+  ) {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
     if (storage.buffer.size < this.size) {
-      throw new Error(`Tensor: storage of ${storage.buffer.size} elements cannot hold shape ${formatShape(shape)}`);
+      throw new Error(
+        `Tensor: storage of ${storage.buffer.size} elements cannot hold shape ${formatShape(shape)}`,
+      );
     }
     this.store = storage;
     track(this);
@@ -97,7 +103,8 @@ export class Tensor {
   /** Synchronous read; only backends that can (the CPU backend) support it. */
   dataSync(): TypedArray {
     const read = this.backend.readSync;
-    if (!read) throw new Error(`dataSync() is not available on the ${this.backend.name} backend; use await data()`);
+    if (!read)
+      throw new Error(`dataSync() is not available on the ${this.backend.name} backend; use await data()`);
     const all = read.call(this.backend, this.buffer);
     return all.length === this.size ? all : all.slice(0, this.size);
   }
@@ -134,7 +141,8 @@ export class Tensor {
     if (source.size !== this.size || source.dtype !== this.dtype) {
       throw new Error(`assign: cannot assign ${source.describe()} to ${this.describe()}`);
     }
-    if (source.backend !== this.backend) throw new Error(`assign: ${source.describe()} is on another backend`);
+    if (source.backend !== this.backend)
+      throw new Error(`assign: ${source.describe()} is on another backend`);
     const next = source.storage.retain();
     this.storage.releaseRef();
     this.store = next;

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { add, backward, div, gradCheck, max, mean, mul, scope, sub, sum, tensor, unary } from '../src/index.js';
+import {
+  add,
+  backward,
+  div,
+  gradCheck,
+  max,
+  mean,
+  mul,
+  scope,
+  sub,
+  sum,
+  type Tensor,
+  tensor,
+  unary,
+} from '../src/index.js';
 
 describe('binary ops and autograd', () => {
   it('adds with broadcasting', () => {
@@ -18,19 +32,28 @@ describe('binary ops and autograd', () => {
   });
 
   it.each([
-    ['add', (a: any, b: any) => add(a, b)],
-    ['sub', (a: any, b: any) => sub(a, b)],
-    ['mul', (a: any, b: any) => mul(a, b)],
-    ['div', (a: any, b: any) => div(a, unary('affine', b, 1, 3))],
+    ['add', (a: Tensor, b: Tensor) => add(a, b)],
+    ['sub', (a: Tensor, b: Tensor) => sub(a, b)],
+    ['mul', (a: Tensor, b: Tensor) => mul(a, b)],
+    ['div', (a: Tensor, b: Tensor) => div(a, unary('affine', b, 1, 3))],
   ])('%s passes a gradient check on odd broadcast shapes', (_, f) => {
-    const a = tensor(Array.from({ length: 3 * 5 * 7 }, (_, i) => Math.sin(i)), [3, 5, 7]);
-    const b = tensor(Array.from({ length: 5 * 1 }, (_, i) => Math.cos(i)), [5, 1]);
+    const a = tensor(
+      Array.from({ length: 3 * 5 * 7 }, (_, i) => Math.sin(i)),
+      [3, 5, 7],
+    );
+    const b = tensor(
+      Array.from({ length: 5 * 1 }, (_, i) => Math.cos(i)),
+      [5, 1],
+    );
     const r = gradCheck(f, [a, b]);
     expect(r.failures).toEqual([]);
   });
 
   it('reductions pass gradient checks', () => {
-    const x = tensor(Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i * 1.3)), [2, 3, 5]);
+    const x = tensor(
+      Array.from({ length: 2 * 3 * 5 }, (_, i) => Math.sin(i * 1.3)),
+      [2, 3, 5],
+    );
     expect(gradCheck((t) => sum(t, [0, 2]), [x]).failures).toEqual([]);
     expect(gradCheck((t) => mean(t, 1, true), [x]).failures).toEqual([]);
     expect(gradCheck((t) => max(t, -1), [x]).failures).toEqual([]);
@@ -38,12 +61,12 @@ describe('binary ops and autograd', () => {
 
   it('scope disposes intermediates but keeps results', () => {
     const a = tensor([1, 2, 3]);
-    let inner: any;
+    let inner: Tensor | undefined;
     const out = scope(() => {
       inner = mul(a, a);
       return add(inner, a);
     });
-    expect(inner.disposed).toBe(true);
+    expect(inner?.disposed).toBe(true);
     expect(out.disposed).toBe(false);
     expect([...out.dataSync()]).toEqual([2, 6, 12]);
   });

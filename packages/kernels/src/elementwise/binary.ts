@@ -9,8 +9,8 @@ export const BINARY_FUNCTIONS = {
   sub: { wgsl: 'x - y', cpu: (x: number, y: number) => x - y },
   mul: { wgsl: 'x * y', cpu: (x: number, y: number) => x * y },
   div: { wgsl: 'x / y', cpu: (x: number, y: number) => x / y },
-  maximum: { wgsl: 'max(x, y)', cpu: (x: number, y: number) => (x > y ? x : y) },
-  minimum: { wgsl: 'min(x, y)', cpu: (x: number, y: number) => (x < y ? x : y) },
+  maximum: { wgsl: 'max(x, y)', cpu: (x: number, y: number) => Math.max(x, y) },
+  minimum: { wgsl: 'min(x, y)', cpu: (x: number, y: number) => Math.min(x, y) },
   pow: { wgsl: 'pow(x, y)', cpu: (x: number, y: number) => x ** y },
   /** 1 where x > y */
   greater: { wgsl: 'select(0.0, 1.0, x > y)', cpu: (x: number, y: number) => (x > y ? 1 : 0) },
@@ -34,8 +34,13 @@ export const BINARY_MAX_RANK = 6;
  * Params for a broadcast launch: output shape padded to rank 6 and both inputs' strides in that
  * frame (0 on broadcast dimensions).
  */
-export function binaryParams(outShape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): Params {
-  if (outShape.length > BINARY_MAX_RANK) throw new Error(`elementwise/binary: rank ${outShape.length} > ${BINARY_MAX_RANK}`);
+export function binaryParams(
+  outShape: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+): Params {
+  if (outShape.length > BINARY_MAX_RANK)
+    throw new Error(`elementwise/binary: rank ${outShape.length} > ${BINARY_MAX_RANK}`);
   const pad = BINARY_MAX_RANK - outShape.length;
   const p: Record<string, number> = { n: outShape.reduce((x, y) => x * y, 1) };
   for (let i = 0; i < BINARY_MAX_RANK; i++) {

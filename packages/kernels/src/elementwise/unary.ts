@@ -9,9 +9,9 @@ import { roundHalfEven, sign } from '../math.js';
 export const UNARY_FUNCTIONS = {
   identity: { wgsl: 'x', cpu: (x: number) => x },
   neg: { wgsl: '-x', cpu: (x: number) => -x },
-  relu: { wgsl: 'max(x, 0.0)', cpu: (x: number) => (x > 0 ? x : 0) },
-  relu6: { wgsl: 'clamp(x, 0.0, 6.0)', cpu: (x: number) => (x < 0 ? 0 : x > 6 ? 6 : x) },
-  clamp: { wgsl: 'clamp(x, a, b)', cpu: (x: number, a: number, b: number) => (x < a ? a : x > b ? b : x) },
+  relu: { wgsl: 'max(x, 0.0)', cpu: (x: number) => Math.max(x, 0) },
+  relu6: { wgsl: 'clamp(x, 0.0, 6.0)', cpu: (x: number) => (x < 0 ? 0 : Math.min(x, 6)) },
+  clamp: { wgsl: 'clamp(x, a, b)', cpu: (x: number, a: number, b: number) => (x < a ? a : Math.min(x, b)) },
   tanh: { wgsl: 'tanh(x)', cpu: (x: number) => Math.tanh(x) },
   sigmoid: { wgsl: '1.0 / (1.0 + exp(-x))', cpu: (x: number) => 1 / (1 + Math.exp(-x)) },
   abs: { wgsl: 'abs(x)', cpu: (x: number) => Math.abs(x) },
@@ -25,7 +25,10 @@ export const UNARY_FUNCTIONS = {
   reciprocal: { wgsl: '1.0 / x', cpu: (x: number) => 1 / x },
   square: { wgsl: 'x * x', cpu: (x: number) => Math.fround(x * x) },
   /** x·a + b */
-  affine: { wgsl: 'x * a + b', cpu: (x: number, a: number, b: number) => Math.fround(Math.fround(x * a) + b) },
+  affine: {
+    wgsl: 'x * a + b',
+    cpu: (x: number, a: number, b: number) => Math.fround(Math.fround(x * a) + b),
+  },
   /** x^a (WGSL pow is undefined for x < 0; callers use it on non-negative inputs or integer a) */
   powScalar: {
     wgsl: 'select(pow(abs(x), a) * select(1.0, -1.0, x < 0.0 && (abs(a) % 2.0) == 1.0), pow(x, a), x >= 0.0)',
@@ -33,7 +36,10 @@ export const UNARY_FUNCTIONS = {
     cpu: (x: number, a: number) => (x >= 0 ? x ** a : Math.abs(x) ** a * (Math.abs(a) % 2 === 1 ? -1 : 1)),
   },
   /** 1 where a ≤ x ≤ b, else 0 (mask for clamp gradients) */
-  insideRange: { wgsl: 'select(0.0, 1.0, x >= a && x <= b)', cpu: (x: number, a: number, b: number) => (x >= a && x <= b ? 1 : 0) },
+  insideRange: {
+    wgsl: 'select(0.0, 1.0, x >= a && x <= b)',
+    cpu: (x: number, a: number, b: number) => (x >= a && x <= b ? 1 : 0),
+  },
   /** 1 where x > a, else 0 */
   greaterThan: { wgsl: 'select(0.0, 1.0, x > a)', cpu: (x: number, a: number) => (x > a ? 1 : 0) },
 } as const;
@@ -57,7 +63,7 @@ const HOT_LOOPS: Partial<Record<UnaryFunction, Loop>> = {
   relu: (x, y, n) => {
     for (let i = 0; i < n; i++) {
       const v = x[i];
-      y[i] = v > 0 ? v : 0;
+      y[i] = Math.max(v, 0);
     }
   },
   greaterThan: (x, y, n, a) => {

@@ -1,7 +1,13 @@
-import { type BinaryFunction, binaryKernel, binaryParams, type UnaryFunction, unaryKernel } from '@fracbits/kernels';
+import {
+  type BinaryFunction,
+  binaryKernel,
+  binaryParams,
+  type UnaryFunction,
+  unaryKernel,
+} from '@fracbits/kernels';
 import { scalar } from '../creation.js';
 import { defineOp, expectFloat, run1 } from '../op.js';
-import { broadcastShapes, broadcastStrides, shapesEqual, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, type Shape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
@@ -32,7 +38,11 @@ const binaryOp = defineOp<BinaryAttrs>({
     return [{ shape: broadcastShapes(a.shape, b.shape, op), dtype: 'float32' }];
   },
   forward({ inputs: [a, b], outputs: [out], attrs, launch }) {
-    const params = binaryParams(out.shape, broadcastStrides(a.shape, out.shape), broadcastStrides(b.shape, out.shape));
+    const params = binaryParams(
+      out.shape,
+      broadcastStrides(a.shape, out.shape),
+      broadcastStrides(b.shape, out.shape),
+    );
     launch(binaryKernel, [a, b, out], params, { op: attrs.op });
   },
   backward([g], { inputs: [a, b], outputs: [out], attrs }) {
@@ -48,14 +58,20 @@ const binaryOp = defineOp<BinaryAttrs>({
         return [ga ? sumToShape(mul(g, b), a.shape) : null, gb ? sumToShape(mul(g, a), b.shape) : null];
       case 'div':
         // d(a/b)/da = 1/b; d(a/b)/db = −a/b² = −out/b
-        return [ga ? sumToShape(div(g, b), a.shape) : null, gb ? sumToShape(neg(div(mul(g, out), b)), b.shape) : null];
+        return [
+          ga ? sumToShape(div(g, b), a.shape) : null,
+          gb ? sumToShape(neg(div(mul(g, out), b)), b.shape) : null,
+        ];
       case 'maximum':
       case 'minimum': {
         // The gradient goes to the selected operand; ties go to `a` (as PyTorch splits them
         // evenly, but a single owner keeps the op exact for finite differences away from ties).
         const pickA = attrs.op === 'maximum' ? binary('greaterEqual', a, b) : binary('greaterEqual', b, a);
         const pickB = unary('affine', pickA, -1, 1);
-        return [ga ? sumToShape(mul(g, pickA), a.shape) : null, gb ? sumToShape(mul(g, pickB), b.shape) : null];
+        return [
+          ga ? sumToShape(mul(g, pickA), a.shape) : null,
+          gb ? sumToShape(mul(g, pickB), b.shape) : null,
+        ];
       }
       case 'pow':
         // d(a^b)/da = b·a^(b−1); d(a^b)/db = a^b·ln a
@@ -81,7 +97,8 @@ function scalarLike(value: number, like: Tensor): Tensor {
 
 type Operand = Tensor | number;
 function operands(a: Operand, b: Operand): [Tensor, Tensor] {
-  if (typeof a === 'number' && typeof b === 'number') throw new Error('binary op: at least one operand must be a tensor');
+  if (typeof a === 'number' && typeof b === 'number')
+    throw new Error('binary op: at least one operand must be a tensor');
   const ta = typeof a === 'number' ? scalarLike(a, b as Tensor) : a;
   const tb = typeof b === 'number' ? scalarLike(b, a as Tensor) : b;
   return [ta, tb];
@@ -109,7 +126,8 @@ const expandOp = defineOp<ExpandAttrs>({
   infer([x], { shape }) {
     expectFloat('expand', x);
     const target = broadcastShapes(x.shape, shape, 'expand');
-    if (!shapesEqual(target, shape)) throw new Error(`expand: cannot broadcast ${x.describe()} to [${shape.join(', ')}]`);
+    if (!shapesEqual(target, shape))
+      throw new Error(`expand: cannot broadcast ${x.describe()} to [${shape.join(', ')}]`);
     return [{ shape, dtype: 'float32' }];
   },
   forward({ inputs: [x], outputs: [y], launch }) {
@@ -160,7 +178,10 @@ const unaryOp = defineOp<UnaryAttrs>({
       case 'clamp': {
         // Gradient 1 inside [lo, hi] (boundaries included, as PyTorch's clamp), 0 outside.
         const [lo, hi] = attrs.op === 'relu6' ? [0, 6] : [alpha, beta];
-        const inside = attrs.op === 'relu6' ? mul(unary('greaterThan', x, lo, 0), unary('insideRange', x, lo, hi)) : unary('insideRange', x, lo, hi);
+        const inside =
+          attrs.op === 'relu6'
+            ? mul(unary('greaterThan', x, lo, 0), unary('insideRange', x, lo, hi))
+            : unary('insideRange', x, lo, hi);
         return [mul(g, inside)];
       }
       case 'tanh':

@@ -28,7 +28,8 @@ const reduceAxisOp = defineOp<ReduceAttrs>({
   },
   backward([gy], { inputs: [x], outputs: [y], attrs }) {
     if (!gy) return [null];
-    if (attrs.op === 'sum') return [attrs.scale === 1 ? expandTo(gy, x.shape) : expandTo(mulScalar(gy, attrs.scale), x.shape)];
+    if (attrs.op === 'sum')
+      return [attrs.scale === 1 ? expandTo(gy, x.shape) : expandTo(mulScalar(gy, attrs.scale), x.shape)];
     // max/min: the gradient goes to every element equal to the extreme (ties share it fully, as in
     // PyTorch's amax), masked by equality with the broadcast result.
     const mask = binaryMask(x, y);
@@ -36,7 +37,13 @@ const reduceAxisOp = defineOp<ReduceAttrs>({
   },
 });
 
-function reduceAxes(x: Tensor, op: AxisReduction, axes: number | readonly number[] | undefined, keepDims: boolean, mean: boolean): Tensor {
+function reduceAxes(
+  x: Tensor,
+  op: AxisReduction,
+  axes: number | readonly number[] | undefined,
+  keepDims: boolean,
+  mean: boolean,
+): Tensor {
   const where = mean ? 'mean' : op;
   const list = normalizeAxes(axes, x.rank, where);
   if (list.length === 0) return reshape(x, x.shape);
@@ -47,7 +54,10 @@ function reduceAxes(x: Tensor, op: AxisReduction, axes: number | readonly number
     out = run1(reduceAxisOp, [out], { op, axis, scale });
   });
   if (keepDims) return out;
-  return reshape(out, x.shape.filter((_, i) => !list.includes(i)));
+  return reshape(
+    out,
+    x.shape.filter((_, i) => !list.includes(i)),
+  );
 }
 
 /** Sum over `axes` (all when omitted). */

@@ -10,7 +10,8 @@ interface ReshapeAttrs {
 const reshapeOp = defineOp<ReshapeAttrs>({
   name: 'reshape',
   infer([x], { shape }) {
-    if (sizeOf(shape) !== x.size) throw new Error(`reshape: cannot reshape ${x.describe()} to ${formatShape(shape)}`);
+    if (sizeOf(shape) !== x.size)
+      throw new Error(`reshape: cannot reshape ${x.describe()} to ${formatShape(shape)}`);
     return [{ shape, dtype: x.dtype }];
   },
   forward({ backend, inputs: [x], outputs: [y] }) {
@@ -29,7 +30,8 @@ export function resolveShape(size: number, shape: Shape, where = 'reshape'): num
   if (free > 1) throw new Error(`${where}: more than one -1 in ${formatShape(shape)}`);
   if (free === 0) return [...shape];
   const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  if (known === 0 || size % known !== 0) throw new Error(`${where}: cannot infer -1 in ${formatShape(shape)} for ${size} elements`);
+  if (known === 0 || size % known !== 0)
+    throw new Error(`${where}: cannot infer -1 in ${formatShape(shape)} for ${size} elements`);
   return shape.map((d) => (d === -1 ? size / known : d));
 }
 
@@ -37,7 +39,8 @@ export function resolveShape(size: number, shape: Shape, where = 'reshape'): num
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = resolveShape(x.size, shape);
   if (!x.requiresGrad) {
-    if (sizeOf(target) !== x.size) throw new Error(`reshape: cannot reshape ${x.describe()} to ${formatShape(target)}`);
+    if (sizeOf(target) !== x.size)
+      throw new Error(`reshape: cannot reshape ${x.describe()} to ${formatShape(target)}`);
     return x.view(target);
   }
   return run1(reshapeOp, [x], { shape: target });
@@ -59,8 +62,15 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /** Removes dimensions of size 1 (all, or the given one). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = axis < 0 ? axis + x.rank : axis;
   if (x.shape[a] !== 1) throw new Error(`squeeze: dimension ${axis} of ${x.describe()} is not 1`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
