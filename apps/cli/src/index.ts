@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCost } from './commands/cost.js';
 import { registerModels } from './commands/models.js';
 import { registerPlugins } from './commands/plugins.js';
+import { registerProfile } from './commands/profile.js';
 import { registerRunDirCommands } from './commands/run-dir-commands.js';
 import { Interrupted, registerSearch } from './commands/search.js';
 import { registerTrain } from './commands/train.js';
@@ -37,6 +38,7 @@ Examples:
   registerCost(program, io);
   registerModels(program, io);
   registerPlugins(program, io);
+  registerProfile(program, io);
   for (const c of program.commands)
     c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showHelpAfterError();
   return program;

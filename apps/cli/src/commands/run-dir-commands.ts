@@ -15,6 +15,13 @@ import type { Command } from 'commander';
 import { asUsage, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { collect } from '../options.js';
+import { addEvalPackedOptions, type EvalPackedFlags, evalPacked, formatEvalPacked } from './eval-packed.js';
+
+type EvalFlags = Omit<EvalPackedFlags, 'packed' | 'backend'> & {
+  packed?: string;
+  float?: boolean;
+  backend: EvalPackedFlags['backend'];
+};
 
 function runDirOf(path: string): string {
   const dir = resolve(path);
@@ -31,18 +38,28 @@ async function registryFor(dir: string) {
 }
 
 export function registerRunDirCommands(program: Command, io: CliIo): void {
-  program
-    .command('eval')
-    .description("evaluate a run's final integer model (or its float model) on the test set")
-    .argument('<run dir>', 'a run directory made by fracbits search')
+  addEvalPackedOptions(
+    program
+      .command('eval')
+      .description("evaluate a run's final integer model (or its float model) on the test set")
+      .argument('[run dir]', 'a run directory made by fracbits search (or use --packed <file>)'),
+  )
     .option('--float', 'evaluate the float (pre-trained) model instead')
     .option('--backend <name>', 'auto | webgpu | cpu', 'cpu')
     .option('--json', 'print { runDir, model, which, accuracy, loss, count }')
     .addHelpText(
       'after',
-      '\nExamples:\n  fracbits eval runs/20250101-120000-lenet5\n  fracbits eval runs/20250101-120000-lenet5 --float --json\n',
+      '\nExamples:\n  fracbits eval runs/20250101-120000-lenet5\n  fracbits eval runs/20250101-120000-lenet5 --float --json\n  fracbits eval --packed runs/20250101-120000-lenet5/exports/lenet5-fracbits.fbpk --backend webgpu\n',
     )
-    .action(async (path: string, flags: { float?: boolean; backend: string; json?: boolean }) => {
+    .action(async (path: string | undefined, flags: EvalFlags) => {
+      if (flags.packed) {
+        if (path) throw new UsageError('give either a run directory or --packed <file>, not both');
+        io.stdout(
+          formatEvalPacked(await evalPacked({ ...flags, packed: flags.packed }, io), Boolean(flags.json)),
+        );
+        return;
+      }
+      if (!path) throw new UsageError('eval needs a run directory (or --packed <file>)');
       const dir = runDirOf(path);
       const { backend } = await selectBackend(asUsage(() => parseBackendChoice(flags.backend)));
       setBackend(backend);
