@@ -4,7 +4,7 @@
  * bit-widths, and describe the quantized layers for cost models.
  */
 
-import { Conv2d, describeLayers, Linear, type Module } from '@fracbits/nn';
+import { Conv2d, describeLayers, type LayerDescription, Linear, type Module } from '@fracbits/nn';
 import type { BitAssignment, LayerInfo, PinnedBits } from '@fracbits/plugin-api';
 import type { Shape } from '@fracbits/tensor';
 import { checkMode, type QuantMode } from './bits.js';
@@ -241,6 +241,27 @@ export function setQuantMode(model: Module, mode: QuantMode): void {
 }
 
 /**
+ * The LayerInfo (plugin-api) of one layer application described by nn's `describeLayers`: shapes
+ * without the batch, and `params` counting weights only (LayerInfo keeps the bias apart).
+ */
+export function toLayerInfo(d: LayerDescription): LayerInfo {
+  return {
+    name: d.name,
+    kind: d.kind,
+    inChannels: d.inChannels,
+    outChannels: d.outChannels,
+    kernel: [d.kernel[0], d.kernel[1]],
+    stride: [d.stride[0], d.stride[1]],
+    groups: d.groups,
+    inputShape: d.inputShape.slice(1),
+    outputShape: d.outputShape.slice(1),
+    macs: d.macs,
+    params: d.params - (d.hasBias ? d.outChannels : 0),
+    hasBias: d.hasBias,
+  };
+}
+
+/**
  * LayerInfo (for cost models) of every quantized-layer application, in execution order, for one
  * sample of `inputShape` (without the batch). A layer applied twice appears twice ('name#2').
  */
@@ -252,21 +273,7 @@ export function layerInfos(model: Module, inputShape: Shape): LayerInfo[] {
       throw new Error(`layerInfos: layer "${d.name}" is not quantized; run quantizeModel on the model first`);
     }
     const pinned = layer.pinned;
-    return {
-      name: d.name,
-      kind: d.kind,
-      inChannels: d.inChannels,
-      outChannels: d.outChannels,
-      kernel: [d.kernel[0], d.kernel[1]],
-      stride: [d.stride[0], d.stride[1]],
-      groups: d.groups,
-      inputShape: d.inputShape.slice(1),
-      outputShape: d.outputShape.slice(1),
-      macs: d.macs,
-      params: d.params - (d.hasBias ? d.outChannels : 0),
-      hasBias: d.hasBias,
-      ...(pinned ? { pinned } : {}),
-    };
+    return { ...toLayerInfo(d), ...(pinned ? { pinned } : {}) };
   });
 }
 

@@ -1,5 +1,5 @@
 /** LayerInfo lists (for cost models) of float or quantized models, and bits for pruned layers. */
-import { assignmentFor, getBits, layerInfos, quantizedLayers } from '@fracbits/core';
+import { assignmentFor, getBits, layerInfos, quantizedLayers, toLayerInfo } from '@fracbits/core';
 import { describeLayers, type Module } from '@fracbits/nn';
 import type { BitAssignment, LayerInfo } from '@fracbits/plugin-api';
 import type { Shape } from '@fracbits/tensor';
@@ -10,20 +10,7 @@ import type { Shape } from '@fracbits/tensor';
  */
 export function describeModel(model: Module, inputShape: Shape): LayerInfo[] {
   if (quantizedLayers(model).length > 0) return layerInfos(model, inputShape);
-  return describeLayers(model, inputShape).map((d) => ({
-    name: d.name,
-    kind: d.kind,
-    inChannels: d.inChannels,
-    outChannels: d.outChannels,
-    kernel: [d.kernel[0], d.kernel[1]],
-    stride: [d.stride[0], d.stride[1]],
-    groups: d.groups,
-    inputShape: d.inputShape.slice(1),
-    outputShape: d.outputShape.slice(1),
-    macs: d.macs,
-    params: d.params - (d.hasBias ? d.outChannels : 0),
-    hasBias: d.hasBias,
-  }));
+  return describeLayers(model, inputShape).map(toLayerInfo);
 }
 
 /** The bit-widths of a quantized model aligned with `layers` (clamped λ̂; integers once fixed). */
