@@ -1,0 +1,1 @@
+fracbits search --model lenet5 --float-checkpoint /tmp/lenet5-float-seed0-e10.ckpt --train-subset 10000 --epochs 5 --lr 0.01 --bits-range 1..8 --seed 0 --backend cpu --export onnx --json --budget bitops=uniform:2@kappa=1@unit=MBitOps --granularity kernel --out runs/results/fracbits-kernel-u2

@@ -1,0 +1,1 @@
+fracbits search --model lenet5 --float-checkpoint /tmp/lenet5-float-seed0-e10.ckpt --train-subset 10000 --epochs 5 --lr 0.01 --bits-range 1..8 --seed 0 --backend cpu --export onnx --json --method uniform --bits 3 --budget bitops=uniform:3 --out runs/results/uniform-w3a3
