@@ -26,7 +26,7 @@ export interface BudgetSpec {
 export const DEFAULT_KAPPA_UNITS: Readonly<Record<string, string>> = { bitops: 'MBitOps', size: 'kB' };
 
 export const BUDGET_SYNTAX =
-  "'<cost>=<target>[@kappa=<κ>][@unit=<unit>]', e.g. 'bitops=uniform:3', 'bitops=5.7G@kappa=1', 'size=1.8MB@unit=kB'";
+  "'<cost>=<target>[@kappa=<κ>][@unit=<unit>][@table=<file>]', e.g. 'bitops=uniform:3', 'bitops=5.7G@kappa=1', 'size=1.8MB@unit=kB', 'latency=2ms@table=lenet5-latency.json'";
 
 /** Parses a budget written on the command line or in a config file; throws a clear error. */
 export function parseBudgetSpec(text: string): BudgetSpec {
@@ -34,24 +34,30 @@ export function parseBudgetSpec(text: string): BudgetSpec {
   const budget = parseBudget(head); // validates '<cost>=<target>'
   let kappa: number | undefined;
   let unit: string | undefined;
+  // A measured latency table (`fracbits profile --out`), for the 'latency' cost model.
+  let table: string | undefined;
   for (const suffix of suffixes) {
     const eq = suffix.indexOf('=');
     const key = suffix.slice(0, eq).trim();
     const value = suffix.slice(eq + 1).trim();
     if (eq < 0 || value === '')
-      throw new Error(`budget '${text}': expected '@kappa=<κ>' or '@unit=<unit>', got '@${suffix}'`);
+      throw new Error(
+        `budget '${text}': expected '@kappa=<κ>', '@unit=<unit>' or '@table=<file>', got '@${suffix}'`,
+      );
     if (key === 'kappa') {
       kappa = Number(value);
       if (!(Number.isFinite(kappa) && kappa >= 0))
         throw new Error(`budget '${text}': κ must be a number ≥ 0, got '${value}'`);
     } else if (key === 'unit') unit = value;
-    else throw new Error(`budget '${text}': unknown suffix '@${key}' (expected @kappa= or @unit=)`);
+    else if (key === 'table') table = value;
+    else throw new Error(`budget '${text}': unknown suffix '@${key}' (expected @kappa=, @unit= or @table=)`);
   }
   return {
     cost: budget.model,
     target: head.slice(head.indexOf('=') + 1).trim(),
     ...(kappa !== undefined ? { kappa } : {}),
     ...(unit !== undefined ? { unit } : {}),
+    ...(table !== undefined ? { options: { table } } : {}),
   };
 }
 
@@ -62,5 +68,6 @@ export function budgetTarget(spec: BudgetSpec): BudgetTarget {
 
 /** The spec written back as text (for reports and `--resume` commands). */
 export function formatBudgetSpec(spec: BudgetSpec): string {
-  return `${spec.cost}=${spec.target}${spec.kappa !== undefined ? `@kappa=${spec.kappa}` : ''}${spec.unit ? `@unit=${spec.unit}` : ''}`;
+  const table = typeof spec.options?.table === 'string' ? `@table=${spec.options.table}` : '';
+  return `${spec.cost}=${spec.target}${spec.kappa !== undefined ? `@kappa=${spec.kappa}` : ''}${spec.unit ? `@unit=${spec.unit}` : ''}${table}`;
 }

@@ -3,6 +3,7 @@
  * third-party FracbitsPlugin, each checked against the plugin specification version when it is
  * registered. Lookups by name give clear errors listing what is available.
  */
+import { readFileSync } from 'node:fs';
 import { COST_MODEL_ALIASES, costPlugin } from '@fracbits/cost';
 import {
   type CostModel,
@@ -73,10 +74,10 @@ export class PluginRegistry {
     const found = all.find(([m]) => m.name === name) ?? all.find(([m]) => m.name === canonical);
     if (!found) {
       throw new Error(
-        `unknown cost model "${name}"; registered: ${all.map(([m]) => m.name).join(', ')} (aliases: ${Object.keys(COST_MODEL_ALIASES).join(', ')})`,
+        `unknown cost model "${name}"; registered: ${all.map(([m]) => m.name).join(', ')}${Object.keys(COST_MODEL_ALIASES).length ? ` (aliases: ${Object.keys(COST_MODEL_ALIASES).join(', ')})` : ''}`,
       );
     }
-    const model = instantiate(found[0], options);
+    const model = instantiate(found[0], withTableFile(options));
     return checkSpecificationVersion(model);
   }
 
@@ -144,4 +145,19 @@ export function createRegistry(): PluginRegistry {
   registry.register(costPlugin);
   registry.register(builtinExportPlugin);
   return registry;
+}
+
+/** A `table` option given as a file path (`@table=<file>`) is read as the JSON table it names. */
+function withTableFile(
+  options?: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> | undefined {
+  const table = options?.table;
+  if (typeof table !== 'string') return options;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(table, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read the latency table ${table}: ${(e as Error).message}`);
+  }
+  return { ...options, table: parsed };
 }
