@@ -3,7 +3,7 @@
  * is parsed once, on first use.
  */
 import protobuf from 'protobufjs';
-import { ONNX_PROTO_SOURCE } from './schema.js';
+import { ONNX_PROTO_SOURCE } from '../generated/schema.js';
 import type { ModelProto } from './types.js';
 
 let modelType: protobuf.Type | null = null;
