@@ -42,7 +42,7 @@ const positiveInt = z.number().int().positive();
  * The built-in schedule of `fracbits search` (and `pnpm start`): short enough for ≤ 10 minutes on
  * a 2-core machine (README). PROTOCOL.md runs set epochs, pretrain.epochs and trainSubset: 'all'.
  */
-export const DEFAULT_TRAIN_SUBSET = 6000;
+export const DEFAULT_TRAIN_SUBSET = 15000;
 export const DEFAULT_EPOCHS = 5;
 export const DEFAULT_PRETRAIN_EPOCHS = 4;
 

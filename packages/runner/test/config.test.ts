@@ -27,7 +27,7 @@ describe('resolveConfig', () => {
     const c = resolveConfig({});
     expect(c).toMatchObject({
       model: 'lenet5',
-      data: { name: 'fashion-mnist', trainSubset: 6000, subsetSeed: 0 },
+      data: { name: 'fashion-mnist', trainSubset: 15000, subsetSeed: 0 },
       method: 'fracbits',
       budgets: [{ cost: 'bitops', target: 'uniform:3' }],
       kappa: 1,

@@ -55,7 +55,7 @@ export function registerSearch(program: Command, io: CliIo): void {
     .option('--bits-range <lo..hi>', 'bit-width range (default 1..8)')
     .option('--lr <x>', 'QAT learning rate, cosine decay per iteration (default 0.01)')
     .option('--batch-size <n>', 'batch size (default 128)')
-    .option('--train-subset <n|all>', 'class-balanced seeded training subset (default 6000)')
+    .option('--train-subset <n|all>', 'class-balanced seeded training subset (default 15000)')
     .option('--subset-seed <n>', 'seed of the subset draw (default 0)')
     .option('--seed <n>', 'seed of initialisation and shuffling (default 0)')
     .option('--backend <name>', 'auto | webgpu | cpu (default auto)')
