@@ -4,7 +4,6 @@
  * drives the WGSL directly through `webgpu` (Dawn) so it checks the shaders themselves, not a
  * backend; it is skipped where `webgpu` or an adapter is missing (and fails in CI).
  */
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CpuBuffer,
@@ -12,16 +11,15 @@ import {
   fracLevels,
   fracParams,
   fracQuantKernel,
-  instantiate,
   type KernelDescriptor,
   lambdaLayout,
   type Params,
-  packParams,
   pactKernel,
   pactParams,
   quantLevel,
   quantLevelKernel,
 } from '../src/index.js';
+import { type Dawn, openDawn, runOnDawn } from './dawn.js';
 
 const f32 = Math.fround;
 
@@ -214,83 +212,6 @@ describe('pactKernel (CPU twin)', () => {
 
 // ---- WGSL vs CPU twin, bit for bit --------------------------------------------------------------
 
-interface Gpu {
-  device: GPUDevice;
-  keepAlive: unknown;
-}
-
-async function openGpu(): Promise<Gpu | null> {
-  try {
-    // `webgpu` (Dawn) is a dependency of @fracbits/webgpu, not of this package: borrow it when present.
-    const require = createRequire(new URL('../../webgpu/package.json', import.meta.url));
-    const mod = (await import(require.resolve('webgpu'))) as {
-      create(flags: string[]): GPU;
-      globals: Record<string, unknown>;
-    };
-    Object.assign(globalThis, mod.globals);
-    const gpu = mod.create([]);
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return null;
-    return { device: await adapter.requestDevice(), keepAlive: gpu };
-  } catch {
-    return null;
-  }
-}
-
-async function runGpu(
-  gpu: Gpu,
-  kernel: KernelDescriptor,
-  inputs: CpuBuffer[],
-  params: Params,
-  defines: Defines = {},
-): Promise<Float32Array[]> {
-  const { device } = gpu;
-  const shader = instantiate(kernel, defines);
-  const module = device.createShaderModule({ code: shader.code });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length > 0) throw new Error(`${kernel.name}: ${errors.map((m) => m.message).join('\n')}`);
-  const pipeline = device.createComputePipeline({
-    layout: 'auto',
-    compute: { module, entryPoint: shader.entryPoint },
-  });
-  const buffers = inputs.map((data) => {
-    const b = device.createBuffer({
-      size: Math.max(16, data.byteLength),
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-    });
-    device.queue.writeBuffer(b, 0, data);
-    return b;
-  });
-  const uniform = device.createBuffer({ size: 64, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(uniform, 0, packParams(kernel.shader, params));
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [...buffers, uniform].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(...kernel.dispatch(params, defines));
-  pass.end();
-  const reads = buffers.map((b) => {
-    const r = device.createBuffer({ size: b.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(b, 0, r, 0, b.size);
-    return r;
-  });
-  device.queue.submit([encoder.finish()]);
-  const out: Float32Array[] = [];
-  for (const [i, r] of reads.entries()) {
-    await r.mapAsync(GPUMapMode.READ);
-    out.push(new Float32Array(r.getMappedRange().slice(0, inputs[i].byteLength)));
-    r.unmap();
-    r.destroy();
-  }
-  for (const b of [...buffers, uniform]) b.destroy();
-  return out;
-}
-
 /** Indices where two float32 arrays differ (±0 count as equal: `max` may pick either zero). */
 function mismatches(a: Float32Array, b: Float32Array): string[] {
   const bad: string[] = [];
@@ -301,18 +222,10 @@ function mismatches(a: Float32Array, b: Float32Array): string[] {
   return bad;
 }
 
-// In CI (which runs on lavapipe) a missing adapter fails instead of silently skipping, as in
-// @fracbits/webgpu's tests.
-const inCi =
-  process.env.CI !== undefined &&
-  process.env.CI !== '' &&
-  process.env.CI !== 'false' &&
-  process.env.CI !== '0';
-
-let gpu: Gpu | null = null;
+// openDawn fails in CI (which runs on lavapipe) when no adapter exists, and returns null elsewhere.
+let gpu: Dawn | null = null;
 beforeAll(async () => {
-  gpu = await openGpu();
-  if (!gpu && inCi) throw new Error('quant WGSL tests need a WebGPU adapter in CI (webgpu + lavapipe)');
+  gpu = await openDawn();
 });
 afterAll(() => {
   gpu?.device.destroy();
@@ -327,7 +240,7 @@ describe('quant WGSL matches the CPU twins bit for bit', () => {
     defines: Defines = {},
   ) => {
     if (!gpu) return;
-    const got = await runGpu(gpu, kernel, inputs, params, defines);
+    const got = (await runOnDawn(gpu, kernel, inputs, params, defines)) as Float32Array[];
     const want = runCpu(
       kernel,
       inputs.map((b) => b.slice()),
