@@ -1,0 +1,1 @@
+fracbits search --model lenet5 --float-checkpoint /tmp/lenet5-float-seed0-e10.ckpt --train-subset 10000 --epochs 5 --lr 0.01 --seed 0 --backend cpu --export onnx --json --granularity kernel --bits-range 1..8 --budget bitops=uniform:1@kappa=1@unit=MBitOps --out runs/results/fracbits-kernel-u1

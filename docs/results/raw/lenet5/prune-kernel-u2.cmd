@@ -1,0 +1,1 @@
+fracbits search --model lenet5 --float-checkpoint /tmp/lenet5-float-seed0-e10.ckpt --train-subset 10000 --epochs 5 --lr 0.01 --seed 0 --backend cpu --export onnx --json --granularity kernel --prune --budget bitops=uniform:2@kappa=1@unit=MBitOps --out runs/results/prune-kernel-u2
