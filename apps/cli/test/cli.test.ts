@@ -4,26 +4,9 @@ import { join } from 'node:path';
 import { encodeIdx } from '@fracbits/nn';
 import { Rng } from '@fracbits/tensor';
 import { describe, expect, it } from 'vitest';
-import { type CliIo, main } from '../src/index.js';
+import { runCli as cli } from './run-cli.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'packages', 'runner', 'test', 'fixtures');
-
-/** Runs the CLI in-process with stdout and stderr captured. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    tty: null,
-  };
-  const code = await main(['node', 'fracbits', ...args], io);
-  return { code, stdout, stderr };
-}
 
 /** Four IDX files of 12×12 images in 4 classes (class c lights row 2c). */
 function tinyData(): string {

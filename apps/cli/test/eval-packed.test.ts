@@ -5,10 +5,8 @@ import { encodeIdx } from '@fracbits/nn';
 import { argmaxRows, inferCpu, writePackedModel } from '@fracbits/packed';
 import { createNodeDevice } from '@fracbits/packed/node';
 import { Rng } from '@fracbits/tensor';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerEvalPacked } from '../src/commands/eval-packed.js';
-import type { CliIo } from '../src/io.js';
+import { runCli } from './run-cli.js';
 
 const inCi = !['', 'false', '0', undefined].includes(process.env.CI);
 const gpu = await createNodeDevice().then(
@@ -22,27 +20,11 @@ const gpu = await createNodeDevice().then(
   },
 );
 
-/** `fracbits eval …` on a fresh program with only this command; stdout and stderr captured. */
+/** `fracbits eval …` through the whole program; fails the test unless it exits 0. */
 async function evalCli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    tty: null,
-  };
-  const program = new Command('fracbits')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  registerEvalPacked(program, io);
-  for (const c of program.commands)
-    c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  await program.parseAsync(['node', 'fracbits', 'eval', ...args]);
-  return { stdout, stderr };
+  const r = await runCli('eval', ...args);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r;
 }
 
 const TEST_COUNT = 40;
@@ -136,7 +118,9 @@ describe('fracbits eval --packed', () => {
   });
 
   it('explains a missing or bad file, a shape mismatch, missing data', async () => {
-    await expect(evalCli('--data', data.dir)).rejects.toThrow(/eval: --packed <file> is required/);
+    await expect(evalCli('--data', data.dir)).rejects.toThrow(
+      /eval needs a run directory \(or --packed <file>\)/,
+    );
     await expect(evalCli('--packed', join(data.dir, 'nope.fbpk'), '--data', data.dir)).rejects.toThrow(
       /--packed: no such file ".*nope.fbpk"/,
     );

@@ -5,10 +5,9 @@ import { layerInfos, quantizeModel } from '@fracbits/core';
 import { createCostModel, uniformBits } from '@fracbits/cost';
 import { lenet5 } from '@fracbits/nn';
 import { createNodeDevice } from '@fracbits/packed/node';
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { layerShapes, parseBitList, registerProfile } from '../src/commands/profile.js';
-import type { CliIo } from '../src/io.js';
+import { layerShapes, parseBitList } from '../src/commands/profile.js';
+import { runCli } from './run-cli.js';
 
 const inCi = !['', 'false', '0', undefined].includes(process.env.CI);
 const gpu = await createNodeDevice().then(
@@ -22,27 +21,11 @@ const gpu = await createNodeDevice().then(
   },
 );
 
-/** `fracbits profile …` on a fresh program with only this command; stdout and stderr captured. */
+/** `fracbits profile …` through the whole program; fails the test unless it exits 0. */
 async function profile(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    tty: null,
-  };
-  const program = new Command('fracbits')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  registerProfile(program, io);
-  for (const c of program.commands)
-    c.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  await program.parseAsync(['node', 'fracbits', 'profile', ...args]);
-  return { stdout, stderr };
+  const r = await runCli('profile', ...args);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r;
 }
 
 describe('fracbits profile', () => {

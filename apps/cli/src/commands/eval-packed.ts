@@ -2,10 +2,9 @@
  * `fracbits eval --packed <file>`: the test accuracy of a packed low-bit model (.fbpk, from the
  * 'packed' exporter) on Fashion-MNIST, run by @fracbits/packed's WebGPU runtime or its CPU twin.
  *
- * The program's `eval <run dir>` command evaluates a run directory with the training engine; this
- * module adds the packed path. `registerEvalPacked` registers an `eval` command taking only
- * `--packed` (for a program without one); a program that already has `eval` can instead add
- * {@link addEvalPackedOptions} to it and call {@link evalPacked} when `--packed` is given.
+ * The program's `eval` command evaluates a run directory with the training engine; this module is
+ * its packed path: {@link addEvalPackedOptions} adds the flags and {@link evalPacked} runs it when
+ * `--packed` is given (see run-dir-commands.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadFashionMnist } from '@fracbits/nn/node';
@@ -76,6 +75,9 @@ function testSet(flags: EvalPackedFlags, model: PackedModel) {
 /** Runs the evaluation; `io.stderr` gets progress, the result is returned (not printed). */
 export async function evalPacked(flags: EvalPackedFlags, io: CliIo = processIo): Promise<EvalPackedResult> {
   if (flags.limit !== undefined && flags.limit < 1) throw new UsageError('--limit must be ≥ 1');
+  if (!['auto', 'webgpu', 'cpu'].includes(flags.backend)) {
+    throw new UsageError(`--backend: expected auto | webgpu | cpu, got "${flags.backend}"`);
+  }
   const model = readModel(flags.packed);
   const { images, labels, count } = testSet(flags, model);
   const progress = (done: number, total: number) => {
@@ -122,33 +124,4 @@ export function formatEvalPacked(r: EvalPackedResult, json: boolean): string {
   if (json) return `${JSON.stringify(r)}\n`;
   const runtime = r.backend === 'webgpu' ? `WebGPU, ${r.variant} kernels` : 'CPU twin';
   return `${r.file} (${runtime}): test accuracy ${(100 * r.accuracy).toFixed(2)} % on ${r.count} images (${r.correct} correct)\n`;
-}
-
-export function registerEvalPacked(program: Command, io: CliIo = processIo): void {
-  const command = program
-    .command('eval')
-    .description(
-      'evaluate a packed low-bit model (.fbpk) on the Fashion-MNIST test set with the packed runtime',
-    );
-  addEvalPackedOptions(command)
-    .option('--backend <name>', 'auto | webgpu | cpu (cpu: the CPU twin, same outputs)', 'auto')
-    .option('--json', 'print { file, backend, variant, accuracy, correct, count }')
-    .addHelpText(
-      'after',
-      `
-Images are scaled to [0, 1] (what training uses). The WebGPU runtime and the CPU twin compute the
-same logits, so both backends give the same accuracy; auto uses WebGPU when an adapter is found.
-
-Examples:
-  fracbits eval --packed runs/20250101-120000-lenet5/exports/lenet5-fracbits.fbpk
-  fracbits eval --packed lenet5.fbpk --backend cpu --limit 1000 --json
-`,
-    )
-    .action(async (flags: EvalPackedFlags) => {
-      if (!flags.packed) throw new UsageError('eval: --packed <file> is required');
-      if (!['auto', 'webgpu', 'cpu'].includes(flags.backend)) {
-        throw new UsageError(`--backend: expected auto | webgpu | cpu, got "${flags.backend}"`);
-      }
-      io.stdout(formatEvalPacked(await evalPacked(flags, io), Boolean(flags.json)));
-    });
 }
