@@ -24,7 +24,14 @@ const per = c * h * w;
 const images = new Float32Array(n * per);
 for (let i = 0; i < images.length; i++) images[i] = test.images[i] / 255;
 
-const ours = noGrad(() => scope(() => loaded.model.call(tensor(images, [n, c, h, w])).dataSync().slice()));
+const ours = noGrad(() =>
+  scope(() =>
+    loaded.model
+      .call(tensor(images, [n, c, h, w]))
+      .dataSync()
+      .slice(),
+  ),
+);
 const onnxFile = join(runDir, 'exports', `${loaded.config.model}-fracbits.onnx`);
 const session = await ort.InferenceSession.create(onnxFile);
 const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', images, [n, c, h, w]) });
@@ -45,8 +52,17 @@ for (let i = 0; i < n; i++) {
   if (a === b) same++;
   if (a === test.labels[i]) correctOurs++;
   if (b === test.labels[i]) correctOrt++;
-  for (let k = 0; k < classes; k++) maxDiff = Math.max(maxDiff, Math.abs(ours[i * classes + k] - theirs[i * classes + k]));
+  for (let k = 0; k < classes; k++)
+    maxDiff = Math.max(maxDiff, Math.abs(ours[i * classes + k] - theirs[i * classes + k]));
 }
 console.log(
-  JSON.stringify({ runDir, onnxFile, images: n, top1Agreement: same / n, maxAbsLogitDiff: maxDiff, accuracyEngine: correctOurs / n, accuracyOnnxruntime: correctOrt / n }),
+  JSON.stringify({
+    runDir,
+    onnxFile,
+    images: n,
+    top1Agreement: same / n,
+    maxAbsLogitDiff: maxDiff,
+    accuracyEngine: correctOurs / n,
+    accuracyOnnxruntime: correctOrt / n,
+  }),
 );
