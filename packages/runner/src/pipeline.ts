@@ -41,7 +41,13 @@ import { selectBackend } from './node-backend.js';
 import type { PluginRegistry } from './registry.js';
 import { renderReport } from './report.js';
 import { RUN_FILES, RunDirectory } from './run-dir.js';
-import type { EpochPoint, ReportData, RunSummary } from './summary.js';
+import {
+  type EpochPoint,
+  formatPruned,
+  type PrunedLayerSummary,
+  type ReportData,
+  type RunSummary,
+} from './summary.js';
 import { packageVersions } from './versions.js';
 
 export interface PipelineOptions {
@@ -77,6 +83,9 @@ export interface RunInfo {
   float?: { source: string; accuracy: number; cache?: string };
   error?: string;
 }
+
+/** What the QAT stage hands to `finish`: uniform, FracBits, or FracBits with channels pruned. */
+type QatResult = RunResult | FracBitsResult | (FracBitsResult & { readonly pruned: PrunedLayerSummary[] });
 
 interface Budgets {
   readonly core: CoreBudget[];
@@ -425,7 +434,7 @@ async function qatStage(
   emit: EventSink,
   notice: (m: string) => void,
   signal: AbortSignal | undefined,
-): Promise<RunResult | FracBitsResult> {
+): Promise<QatResult> {
   const { config } = options;
   const trainLoader = new DataLoader(data.train, {
     batchSize: config.batchSize,
@@ -621,17 +630,27 @@ async function prune(
   inputShape: number[],
   emit: EventSink,
   notice: (m: string) => void,
-): Promise<FracBitsResult> {
+): Promise<FracBitsResult & { pruned: PrunedLayerSummary[] }> {
   emit({ type: 'stage', stage: 'prune', status: 'start' });
-  const pruned = prunedChannelReport(result.bits);
-  await removePrunedChannels(result.model, result.bits, { inputShape });
-  await dir.writeJson(RUN_FILES.pruned, Object.fromEntries(pruned.map((p) => [p.layer, p.channels])));
-  const counts = pruned
-    .filter((p) => p.channels.length > 0)
-    .map((p) => `${p.layer} ${p.channels.length}/${p.of}`);
-  notice(`pruned: ${counts.length ? `${counts.join(', ')} channels removed` : 'no channel reached 0 bits'}`);
+  const zeroBit = prunedChannelReport(result.bits);
+  const removal = await removePrunedChannels(result.model, result.bits, { inputShape });
+  await dir.writeJson(RUN_FILES.pruned, Object.fromEntries(zeroBit.map((p) => [p.layer, p.channels])));
+  const pruned: PrunedLayerSummary[] = zeroBit.map((p) => ({
+    layer: p.layer,
+    of: p.of,
+    removed: removal.removed.find((r) => r.layer === p.layer)?.channels ?? [],
+    keptZeroed: removal.kept
+      .filter((k) => k.layer === p.layer)
+      .map(({ channels, reason }) => ({ channels, reason })),
+  }));
+  notice(`pruned: ${formatPruned(pruned)}`);
   emit({ type: 'stage', stage: 'prune', status: 'end' });
-  return { ...result, infos: layerInfos(result.model, inputShape), bits: await getBits(result.model) };
+  return {
+    ...result,
+    infos: layerInfos(result.model, inputShape),
+    bits: await getBits(result.model),
+    pruned,
+  };
 }
 
 async function finish(
@@ -641,7 +660,7 @@ async function finish(
   data: LoadedData,
   model: Module,
   inputShape: number[],
-  qat: RunResult | FracBitsResult,
+  qat: QatResult,
   budgets: Budgets,
   floatAccuracy: number,
   history: { pretrain: EpochPoint[]; qat: EpochPoint[] },
@@ -710,6 +729,7 @@ async function finish(
     accuracy: { float: floatAccuracy, final: qat.accuracy },
     cost: { bitops: table.bitops, sizeMB: table.sizeMB, budget: shown.value, ratio, unit: shown.unit },
     bits: qat.bits.map((b) => ({ layer: b.name, w: b.w.length === 1 ? b.w[0] : b.w, a: b.a })),
+    ...('pruned' in qat ? { pruned: qat.pruned } : {}),
     runDir: rel(dir.dir),
     files,
   };

@@ -3,7 +3,15 @@
  * resource, so it opens offline), with charts of the per-layer weight and activation bits, cost vs
  * budget and accuracy over the epochs, the per-layer table and the run's config.
  */
-import { budgetText, formatBits, pct, type ReportData, TABLE_HEADER, tableRows } from './summary.js';
+import {
+  budgetText,
+  formatBits,
+  formatPruned,
+  pct,
+  type ReportData,
+  TABLE_HEADER,
+  tableRows,
+} from './summary.js';
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -194,6 +202,7 @@ export function renderReport(data: ReportData): string {
       `offset ${d.offset.toFixed(3)}, ${d.moves} moves, ${d.inBand ? 'in the ±1 % band' : 'outside the band'}, fractional accuracy ${pct(d.fractionalAccuracy)}`,
     ]);
   }
+  if (s.pruned) facts.push(['pruned channels', formatPruned(s.pruned)]);
   for (const key of ['backend', 'adapter', 'seed'] as const)
     if (data.run[key] !== undefined) facts.push([key, String(data.run[key])]);
   return `<!doctype html>

@@ -26,9 +26,35 @@ export interface RunSummary {
     readonly w: number | readonly number[];
     readonly a: number;
   }[];
+  /** With `prune`: 0-bit output channels per kernel-wise layer and what became of them. */
+  readonly pruned?: readonly PrunedLayerSummary[];
   readonly runDir: string;
   /** Produced files by role (paths). */
   readonly files: Readonly<Record<string, string>>;
+}
+
+/**
+ * One layer's 0-bit output channels (indices in the unpruned layer): removed from the model, or
+ * kept in it zeroed (e.g. a residual add whose branches disagree) with the reason.
+ */
+export interface PrunedLayerSummary {
+  readonly layer: string;
+  /** Output channels of the unpruned layer. */
+  readonly of: number;
+  readonly removed: readonly number[];
+  readonly keptZeroed: readonly { readonly channels: readonly number[]; readonly reason: string }[];
+}
+
+/** 'conv2 11/16 removed, fc1 2/120 zeroed (residual branches disagree)' or 'none'. */
+export function formatPruned(pruned: readonly PrunedLayerSummary[]): string {
+  const parts = pruned.flatMap((p) => {
+    const out: string[] = [];
+    if (p.removed.length) out.push(`${p.layer} ${p.removed.length}/${p.of} removed`);
+    for (const k of p.keptZeroed)
+      out.push(`${p.layer} ${k.channels.length}/${p.of} kept zeroed (${k.reason})`);
+    return out;
+  });
+  return parts.length ? parts.join(', ') : 'no channel reached 0 bits';
 }
 
 export interface EpochPoint {
@@ -129,6 +155,7 @@ export function formatSummary(data: ReportData, reportPath?: string): string {
       `discretisation: offset ${d.offset.toFixed(3)}, ${d.moves} single-bit moves, ${d.inBand ? 'within ±1 %' : 'outside ±1 % (no integer profile in the band)'}; fractional model ${pct(d.fractionalAccuracy)} before rounding`,
     );
   }
+  if (s.pruned) lines.push(`pruned channels: ${formatPruned(s.pruned)}`);
   lines.push(`run directory: ${s.runDir}`);
   if (reportPath) lines.push(`report: ${reportPath}`);
   return lines.join('\n');

@@ -47,6 +47,13 @@ describe('run with pruning', () => {
     const pruned = JSON.parse(readFileSync(join(out, 'pruned.json'), 'utf8')) as Record<string, number[]>;
     expect(Object.keys(pruned)).toContain('conv2');
     expect(Object.values(pruned).flat().length).toBeGreaterThan(0);
+    // The summary (--json, result.json, report) lists the same channels per layer, as removed.
+    expect(summary.pruned?.map((p) => p.layer)).toEqual(Object.keys(pruned));
+    for (const p of summary.pruned ?? []) {
+      expect([...p.removed, ...p.keptZeroed.flatMap((k) => k.channels)].sort((a, b) => a - b)).toEqual(pruned[p.layer]);
+      expect(p.of).toBeGreaterThan(p.removed.length);
+    }
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('pruned channels');
     const resolved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(resolved.bitsRange).toEqual([0, 8]);
     // Kept channels only: no 0-bit weight entry is left in the final bits.
