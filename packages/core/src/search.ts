@@ -7,7 +7,6 @@
 import { type BudgetTarget, type Constraint, type ConstraintValue, resolveTarget } from '@fracbits/cost';
 import {
   CosineSchedule,
-  crossEntropyLoss,
   type DataLoader,
   type EvalResult,
   evaluate,
@@ -18,7 +17,7 @@ import {
   trainEpoch,
 } from '@fracbits/nn';
 import type { CostModel, LayerInfo } from '@fracbits/plugin-api';
-import { add, backward, keep, mulScalar, noGrad, type Shape, scope, zeroGrad, zeros } from '@fracbits/tensor';
+import type { Shape } from '@fracbits/tensor';
 import { type DiscretizeResult, discretize } from './discretize.js';
 import type { Granularity } from './layers.js';
 import {
@@ -31,7 +30,7 @@ import {
   quantizeModel,
   setIntegerBits,
 } from './model.js';
-import { BudgetPenalty } from './penalty.js';
+import { BudgetPenalty, type PenaltyReading } from './penalty.js';
 
 /** One budget: a cost model, its target (a number in the model's unit, or `uniform:b`) and κ. */
 export interface BudgetSpec {
@@ -249,9 +248,9 @@ async function train(
 }
 
 /**
- * One search epoch: like nn's trainEpoch, plus the budget penalty. Each step first reads the λ
- * parameters back (BudgetPenalty.read, the one small readback per step), then records forward,
- * backward and update in one scope.
+ * One search epoch: nn's trainEpoch with the budget penalty as its extra loss. Before each step the
+ * penalty reads the λ parameters back (BudgetPenalty.read, the one small readback per step); the
+ * batch event carries that step's penalty value and fractional costs.
  */
 async function searchEpoch(
   options: CommonOptions,
@@ -260,59 +259,27 @@ async function searchEpoch(
   schedule: CosineSchedule,
   epoch: number,
 ): Promise<{ loss: number; lr: number }> {
-  const { model, trainLoader, lossFn = crossEntropyLoss, readLossEvery = 10, onEvent } = options;
-  const params = model.parameters();
-  const lossSum = keep(zeros([]));
-  const maxSteps = stepsPerEpoch(options);
-  let samples = 0;
-  let steps = 0;
-  model.train();
-  try {
-    for (const batch of trainLoader.batches(epoch)) {
-      if (steps >= maxSteps) {
-        batch.x.dispose();
-        batch.y.dispose();
-        break;
-      }
-      optimizer.setLr(schedule.lr(optimizer.stepCount));
-      const reading = await penalty.read();
-      const read = readLossEvery > 0 && (steps + 1) % readLossEvery === 0;
-      const lossView = scope(() => {
-        zeroGrad(params);
-        const task = lossFn(model.call(batch.x), batch.y);
-        backward(add(task, penalty.loss(reading)));
-        optimizer.step();
-        optimizer.zeroGrad();
-        zeroGrad(params);
-        noGrad(() => lossSum.assign(add(lossSum, mulScalar(task.detach(), batch.size))));
-        return read ? task.detach() : null;
-      });
-      batch.x.dispose();
-      batch.y.dispose();
-      samples += batch.size;
-      steps++;
-      let loss: number | undefined;
-      if (lossView) {
-        loss = (await lossView.data())[0];
-        lossView.dispose();
-      }
+  let reading: PenaltyReading | undefined;
+  const r = await trainEpoch(options.model, options.trainLoader, optimizer, {
+    epoch,
+    schedule,
+    lossFn: options.lossFn,
+    readLossEvery: options.readLossEvery,
+    maxSteps: options.maxStepsPerEpoch,
+    extraLoss: {
+      prepare: async () => {
+        reading = await penalty.read();
+        return reading;
+      },
+      loss: (state: PenaltyReading) => penalty.loss(state),
+    },
+    onEvent: (ev) => {
+      if (ev.type !== 'batch' || !reading) return;
       const { value, constraints } = reading.result;
-      onEvent?.({
-        type: 'batch',
-        stage: 'search',
-        epoch,
-        step: optimizer.stepCount,
-        batch: steps - 1,
-        batches: maxSteps,
-        loss,
-        lr: optimizer.lr,
-        penalty: { value, constraints },
-      });
-    }
-    return { loss: samples > 0 ? (await lossSum.data())[0] / samples : Number.NaN, lr: optimizer.lr };
-  } finally {
-    lossSum.dispose();
-  }
+      options.onEvent?.({ ...ev, stage: 'search', penalty: { value, constraints } });
+    },
+  });
+  return { loss: r.loss, lr: r.lr };
 }
 
 /** Resolves every budget against the model's layers (uniform:b → cost of the uniform model). */

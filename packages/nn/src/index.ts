@@ -17,6 +17,7 @@ export {
   type EpochResult,
   type EvalResult,
   type EvaluateOptions,
+  type ExtraLoss,
   evaluate,
   type LossFn,
   type TrainEpochOptions,

@@ -68,6 +68,18 @@ export interface TrainEpochOptions {
   clipGradNorm?: number;
   /** Stop after this many steps (for smoke runs). */
   maxSteps?: number;
+  /** A term added to every step's loss (e.g. FracBits' budget penalty); see {@link ExtraLoss}. */
+  extraLoss?: ExtraLoss;
+}
+
+/**
+ * A term added to the loss of every training step. `prepare` runs before the step is recorded (it
+ * may read values back from the device); `loss` is then recorded in the step's scope, so its
+ * gradient flows in the same backward pass. The reported loss stays the task loss alone.
+ */
+export interface ExtraLoss<State = unknown> {
+  prepare(): Promise<State> | State;
+  loss(state: State): Tensor;
 }
 
 export interface EpochResult {
@@ -87,11 +99,18 @@ export async function trainEpoch(
   optimizer: AnyOptimizer,
   options: TrainEpochOptions = {},
 ): Promise<EpochResult> {
-  const { schedule, lossFn = crossEntropyLoss, onEvent, readLossEvery = 10, maxSteps = Infinity } = options;
+  const {
+    schedule,
+    lossFn = crossEntropyLoss,
+    onEvent,
+    readLossEvery = 10,
+    maxSteps = Infinity,
+    extraLoss,
+  } = options;
   const epoch = options.epoch ?? loader.epoch++;
   const started = Date.now();
   const params = model.parameters();
-  const batches = loader.length;
+  const batches = Math.min(loader.length, maxSteps);
   const lossSum = keep(zeros([]));
   let samples = 0;
   let steps = 0;
@@ -106,12 +125,13 @@ export async function trainEpoch(
       if (schedule) optimizer.setLr(schedule.lr(optimizer.stepCount));
       const lr = optimizer.lr;
       const read = readLossEvery > 0 && (steps + 1) % readLossEvery === 0;
+      const extraState = extraLoss ? await extraLoss.prepare() : undefined;
       const lossView = scope(() => {
         zeroGrad(params);
         const loss = lossFn(model.call(batch.x), batch.y);
         if (loss.size !== 1)
           throw new Error(`trainEpoch: lossFn must return a scalar, got ${loss.describe()}`);
-        backward(loss);
+        backward(extraLoss ? add(loss, extraLoss.loss(extraState)) : loss);
         if (options.clipGradNorm !== undefined) clipGradNorm(params, options.clipGradNorm);
         optimizer.step();
         optimizer.zeroGrad();

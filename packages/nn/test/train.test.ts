@@ -1,4 +1,4 @@
-import { Rng } from '@fracbits/tensor';
+import { mulScalar, Rng, sum } from '@fracbits/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   Conv2d,
@@ -111,6 +111,39 @@ describe('training loop (CPU backend)', () => {
       await trainEpoch(model, train, optimizer, { epoch, readLossEvery: 0, clipGradNorm: 5 });
     const acc = (await evaluate(model, test)).accuracy;
     expect(acc).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('adds extraLoss to every step: its gradient reaches the parameters, the reported loss stays the task loss', async () => {
+    const runOnce = async (withExtra: boolean) => {
+      const rng = new Rng(3);
+      const head = new Linear(2, 3, { rng });
+      const model = new Sequential(new Flatten(), head);
+      const loader = new DataLoader(blobs(48, 4), { batchSize: 16, seed: 2 });
+      const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+      let prepared = 0;
+      const r = await trainEpoch(model, loader, optimizer, {
+        epoch: 0,
+        maxSteps: 1,
+        ...(withExtra
+          ? {
+              extraLoss: {
+                prepare: async () => {
+                  prepared++;
+                  return 2.5;
+                },
+                // d/d bias of k·Σ bias = k for every element.
+                loss: (k: number) => mulScalar(sum(head.bias!), k),
+              },
+            }
+          : {}),
+      });
+      return { bias: Array.from(await head.bias!.data()), loss: r.loss, prepared };
+    };
+    const plain = await runOnce(false);
+    const extra = await runOnce(true);
+    expect(extra.prepared).toBe(1);
+    expect(extra.loss).toBe(plain.loss);
+    for (const [i, b] of extra.bias.entries()) expect(b - plain.bias[i]).toBeCloseTo(-0.1 * 2.5, 6);
   });
 
   it('does not grow memory over steps', async () => {
