@@ -5,8 +5,9 @@ import { bitopsModel, convLayer, linearLayer, uniformBits } from '../src/index.j
 import { lenet5, resnet18 } from './fixtures.js';
 import { expectGradientsMatch } from './helpers.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../../../fixtures/fracbits-vectors.json', import.meta.url), 'utf8'))
-  .lenet_bitops_layerwise as {
+const vectors = JSON.parse(
+  readFileSync(new URL('../../../fixtures/fracbits-vectors.json', import.meta.url), 'utf8'),
+).lenet_bitops_layerwise as {
   lamda_w: number[];
   lamda_a: number[];
   bitops: number;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ONNX_PROTO_SOURCE } from '../src/generated/schema.js';
 import { attr, GraphBuilder } from '../src/proto/builder.js';
 import { assertValidModel, checkModel } from '../src/proto/checker.js';
 import { decodeModel, encodeModel } from '../src/proto/codec.js';
-import { ONNX_PROTO_SOURCE } from '../src/generated/schema.js';
 import { makeTensor, packInt4, readTensor, unpackInt4 } from '../src/proto/tensor-data.js';
 import { DataType } from '../src/proto/types.js';
 import { runOrtSingle } from './ort.js';

@@ -315,7 +315,11 @@ describe.skipIf(!dawn)('layout WGSL matches the twins bit for bit on Dawn', () =
     // 65537 rows of 256 invocations that all copy x[row] to out[row]: the rows past 65535·256
     // invocations are reached only through the grid's second dimension. Small buffers, large grid.
     const rows = 65537;
-    const params = stridedCopyParams([rows, 256], { offset: 0, strides: [1, 0] }, { offset: 0, strides: [1, 0] });
+    const params = stridedCopyParams(
+      [rows, 256],
+      { offset: 0, strides: [1, 0] },
+      { offset: 0, strides: [1, 0] },
+    );
     expect(stridedCopyKernel.dispatch(params, {})[1]).toBeGreaterThan(1);
     const x = randomWords(rows, 4);
     const [, out] = await runOnDawn(dawn!, stridedCopyKernel, [x, new Float32Array(rows)], params);

@@ -50,7 +50,9 @@ describe('run with pruning', () => {
     // The summary (--json, result.json, report) lists the same channels per layer, as removed.
     expect(summary.pruned?.map((p) => p.layer)).toEqual(Object.keys(pruned));
     for (const p of summary.pruned ?? []) {
-      expect([...p.removed, ...p.keptZeroed.flatMap((k) => k.channels)].sort((a, b) => a - b)).toEqual(pruned[p.layer]);
+      expect([...p.removed, ...p.keptZeroed.flatMap((k) => k.channels)].sort((a, b) => a - b)).toEqual(
+        pruned[p.layer],
+      );
       expect(p.of).toBeGreaterThan(p.removed.length);
     }
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('pruned channels');
