@@ -79,10 +79,17 @@ export type FracBitsEvent =
       readonly cost: number;
       readonly ratio: number;
     }
-  | { readonly type: 'discretize'; readonly result: DiscretizeResult; readonly fractionalAccuracy: number }
+  | {
+      readonly type: 'discretize';
+      readonly result: DiscretizeResult;
+      readonly fractionalAccuracy: number;
+      /** The integer model's test accuracy right after rounding, before any fine-tuning. */
+      readonly roundedAccuracy: number;
+    }
   | {
       readonly type: 'eval';
-      readonly stage: 'fractional' | 'final';
+      /** fractional: before discretisation; rounded: integer bits, before fine-tuning; final: the result. */
+      readonly stage: 'fractional' | 'rounded' | 'final';
       readonly accuracy: number;
       readonly loss: number;
     };
@@ -128,6 +135,7 @@ export interface EpochState {
   /** The discretisation, once done (fine-tune epochs of runFracBits). */
   readonly discretization?: DiscretizeResult;
   readonly fractionalAccuracy?: number;
+  readonly roundedAccuracy?: number;
 }
 
 /**
@@ -142,6 +150,7 @@ export interface ResumeFrom {
   /** Required when resuming after the discretisation (epochsDone > search epochs). */
   readonly discretization?: DiscretizeResult;
   readonly fractionalAccuracy?: number;
+  readonly roundedAccuracy?: number;
 }
 
 export interface RunFracBitsOptions extends CommonOptions {
@@ -174,6 +183,12 @@ export interface FracBitsResult extends RunResult {
   readonly discretization: DiscretizeResult;
   /** Test accuracy of the fractional model just before discretisation (diagnosis only). */
   readonly fractionalAccuracy: number;
+  /**
+   * Test accuracy of the integer model right after rounding, before fine-tuning (diagnosis only:
+   * fractional − rounded is what rounding cost, final − rounded what fine-tuning recovered).
+   * Undefined when resumed from a checkpoint that predates it.
+   */
+  readonly roundedAccuracy?: number;
   readonly kappa: readonly number[];
 }
 
@@ -213,7 +228,7 @@ async function train(
   epochs: number,
   first: number,
   costOf: () => Promise<{ bits: LayerBits[]; cost: number; ratio: number }>,
-  extra: Pick<EpochState, 'discretization' | 'fractionalAccuracy'> = {},
+  extra: Pick<EpochState, 'discretization' | 'fractionalAccuracy' | 'roundedAccuracy'> = {},
 ): Promise<void> {
   for (let e = 0; e < epochs; e++) {
     const started = Date.now();
@@ -361,6 +376,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
 
   let discretization: DiscretizeResult;
   let fractionalAccuracy: number;
+  let roundedAccuracy: number | undefined;
   if (done > searchEpochs) {
     // Resumed inside the fine-tune: the integer bits are in the restored λ; freeze them again.
     const saved = options.resume;
@@ -371,6 +387,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
     }
     discretization = saved.discretization;
     fractionalAccuracy = saved.fractionalAccuracy;
+    roundedAccuracy = saved.roundedAccuracy;
     setIntegerBits(
       model,
       infos.map((info, i) => ({ name: info.name, ...discretization.bits[i] })),
@@ -397,7 +414,10 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
       model,
       infos.map((info, i) => ({ name: info.name, ...discretization.bits[i] })),
     );
-    options.onEvent?.({ type: 'discretize', result: discretization, fractionalAccuracy });
+    const rounded = await evaluate(model, options.testLoader, { lossFn: options.lossFn });
+    options.onEvent?.({ type: 'eval', stage: 'rounded', accuracy: rounded.accuracy, loss: rounded.loss });
+    roundedAccuracy = rounded.accuracy;
+    options.onEvent?.({ type: 'discretize', result: discretization, fractionalAccuracy, roundedAccuracy });
   }
 
   const finetuneDone = Math.max(0, done - searchEpochs);
@@ -409,7 +429,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
     finetuneEpochs - finetuneDone,
     searchEpochs + finetuneDone,
     costOf,
-    { discretization, fractionalAccuracy },
+    { discretization, fractionalAccuracy, ...(roundedAccuracy !== undefined ? { roundedAccuracy } : {}) },
   );
   const final = await finalEval(options);
   const bits = await getBits(model);
@@ -427,6 +447,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
     satRescale: options.satRescale ?? false,
     discretization,
     fractionalAccuracy,
+    ...(roundedAccuracy !== undefined ? { roundedAccuracy } : {}),
     kappa: constraints.map((c) => c.kappa),
   };
 }

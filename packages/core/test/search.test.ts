@@ -77,6 +77,34 @@ describe('runFracBits', () => {
     expect(r.accuracy).toBeLessThanOrEqual(1);
     expect(Number.isFinite(r.fractionalAccuracy)).toBe(true);
     expect(r).toMatchObject({ unit: 'BitOps', satRescale: false, kappa: [1e-3] });
+    // Three evaluations: fractional (before rounding), rounded (integer, before fine-tuning), final.
+    expect(events.flatMap((e) => (e.type === 'eval' ? [e.stage] : []))).toEqual([
+      'fractional',
+      'rounded',
+      'final',
+    ]);
+    const discretize = events.find((e) => e.type === 'discretize');
+    expect(discretize?.type === 'discretize' && discretize.roundedAccuracy).toBe(r.roundedAccuracy);
+  });
+
+  it('evaluates the integer model after rounding: with no fine-tune epoch it is the final model', async () => {
+    const { train, test } = loaders();
+    const r = await runFracBits({
+      model: net(4),
+      inputShape: [1, 6, 6],
+      trainLoader: train,
+      testLoader: test,
+      budget: {
+        costModel: bitopsModel({ unit: 'BitOps' }),
+        target: { kind: 'uniform', bits: 2 },
+        kappa: 1e-3,
+      },
+      targetBits: 2,
+      epochs: 1,
+      searchFraction: 1,
+      optimizer: { lr: 0.05 },
+    });
+    expect(r.roundedAccuracy).toBe(r.accuracy);
   });
 });
 

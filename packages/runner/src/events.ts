@@ -75,6 +75,8 @@ export interface DiscretiseEvent {
   readonly ratio: number;
   readonly inBand: boolean;
   readonly fractionalAccuracy: number;
+  /** The integer model's test accuracy right after rounding, before fine-tuning. */
+  readonly roundedAccuracy?: number;
 }
 
 export interface NoticeEvent {

@@ -420,6 +420,7 @@ interface QatMeta {
   readonly history: EpochPoint[];
   readonly discretization?: FracBitsResult['discretization'];
   readonly fractionalAccuracy?: number;
+  readonly roundedAccuracy?: number;
 }
 
 async function qatStage(
@@ -461,6 +462,7 @@ async function qatStage(
       restore: async (m, o) => void (await loadCheckpoint(checkpoint, { model: m, optimizer: o })),
       ...(meta.discretization ? { discretization: meta.discretization } : {}),
       ...(meta.fractionalAccuracy !== undefined ? { fractionalAccuracy: meta.fractionalAccuracy } : {}),
+      ...(meta.roundedAccuracy !== undefined ? { roundedAccuracy: meta.roundedAccuracy } : {}),
     };
     notice(`resuming QAT after epoch ${meta.epochsDone} of ${config.epochs}`);
   }
@@ -523,11 +525,18 @@ async function qatStage(
           ratio: e.result.ratio,
           inBand: e.result.inBand,
           fractionalAccuracy: e.fractionalAccuracy,
+          roundedAccuracy: e.roundedAccuracy,
         });
         break;
       case 'eval':
         if (e.stage === 'fractional')
           notice(`fractional model before discretisation: test accuracy ${(100 * e.accuracy).toFixed(2)} %`);
+        if (e.stage === 'rounded') {
+          notice(
+            `integer model after rounding, before fine-tuning: test accuracy ${(100 * e.accuracy).toFixed(2)} %`,
+          );
+          break;
+        }
         fillAccuracy(e.stage === 'fractional' ? searchEpochs - 1 : config.epochs - 1, e.accuracy);
         break;
     }
@@ -573,6 +582,7 @@ async function qatStage(
       history: history.qat,
       ...(state.discretization ? { discretization: state.discretization } : {}),
       ...(state.fractionalAccuracy !== undefined ? { fractionalAccuracy: state.fractionalAccuracy } : {}),
+      ...(state.roundedAccuracy !== undefined ? { roundedAccuracy: state.roundedAccuracy } : {}),
     };
     await saveCheckpoint(checkpoint, { model: state.model, optimizer: state.optimizer, metadata: meta });
   };
@@ -751,6 +761,7 @@ async function finish(
             fractionalCost: fracbits.discretization.fractionalCost,
             inBand: fracbits.discretization.inBand,
             fractionalAccuracy: fracbits.fractionalAccuracy,
+            ...(fracbits.roundedAccuracy !== undefined ? { roundedAccuracy: fracbits.roundedAccuracy } : {}),
           },
         }
       : {}),

@@ -199,7 +199,7 @@ export function renderReport(data: ReportData): string {
     const d = data.discretisation;
     facts.push([
       'discretisation',
-      `offset ${d.offset.toFixed(3)}, ${d.moves} moves, ${d.inBand ? 'in the ±1 % band' : 'outside the band'}, fractional accuracy ${pct(d.fractionalAccuracy)}`,
+      `offset ${d.offset.toFixed(3)}, ${d.moves} moves, ${d.inBand ? 'in the ±1 % band' : 'outside the band'}, fractional accuracy ${pct(d.fractionalAccuracy)}${d.roundedAccuracy !== undefined ? `, integer before fine-tuning ${pct(d.roundedAccuracy)}` : ''}`,
     ]);
   }
   if (s.pruned) facts.push(['pruned channels', formatPruned(s.pruned)]);

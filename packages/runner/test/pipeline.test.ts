@@ -27,7 +27,8 @@ describe('run (pipeline)', () => {
       expect(existsSync(join(out, f)), f).toBe(true);
     expect(summary.bits.map((b) => b.layer)).toEqual(['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
     expect(summary.cost.ratio).toBeLessThanOrEqual(1.01);
-    expect(events.some((e) => e.type === 'discretise')).toBe(true);
+    const discretise = events.find((e) => e.type === 'discretise');
+    expect(discretise).toMatchObject({ fractionalAccuracy: expect.any(Number), roundedAccuracy: expect.any(Number) });
     const runInfo = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(runInfo).toMatchObject({ status: 'done', seed: 0, backend: 'cpu' });
     expect(Object.keys(summary.files)).toEqual(
