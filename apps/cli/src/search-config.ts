@@ -35,6 +35,7 @@ export interface SearchFlags {
   floatCheckpoint?: string;
   searchFraction?: string;
   bitsRange?: string;
+  activationBitsRange?: string;
   lr?: string;
   batchSize?: string;
   trainSubset?: string;
@@ -72,6 +73,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   'pretrain.checkpoint': '--float-checkpoint',
   searchFraction: '--search-fraction',
   bitsRange: '--bits-range',
+  activationBitsRange: '--activation-bits-range',
   lr: '--lr',
   batchSize: '--batch-size',
   seed: '--seed',
@@ -118,6 +120,7 @@ export function flagOverrides(f: SearchFlags): Record<string, unknown> {
     epochs: f.epochs !== undefined ? numeric(f.epochs) : undefined,
     searchFraction: f.searchFraction !== undefined ? numeric(f.searchFraction) : undefined,
     bitsRange: f.bitsRange !== undefined ? range(f.bitsRange) : undefined,
+    activationBitsRange: f.activationBitsRange !== undefined ? range(f.activationBitsRange) : undefined,
     lr: f.lr !== undefined ? numeric(f.lr) : undefined,
     batchSize: f.batchSize !== undefined ? numeric(f.batchSize) : undefined,
     seed: f.seed !== undefined ? numeric(f.seed) : undefined,

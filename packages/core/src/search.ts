@@ -83,8 +83,6 @@ export type FracBitsEvent =
       readonly type: 'discretize';
       readonly result: DiscretizeResult;
       readonly fractionalAccuracy: number;
-      /** The integer model's test accuracy right after rounding, before any fine-tuning. */
-      readonly roundedAccuracy: number;
     }
   | {
       readonly type: 'eval';
@@ -414,10 +412,12 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
       model,
       infos.map((info, i) => ({ name: info.name, ...discretization.bits[i] })),
     );
+    // The discretize event comes first: listeners (e.g. the pruning mask) see the integer model
+    // before it is evaluated.
+    options.onEvent?.({ type: 'discretize', result: discretization, fractionalAccuracy });
     const rounded = await evaluate(model, options.testLoader, { lossFn: options.lossFn });
     options.onEvent?.({ type: 'eval', stage: 'rounded', accuracy: rounded.accuracy, loss: rounded.loss });
     roundedAccuracy = rounded.accuracy;
-    options.onEvent?.({ type: 'discretize', result: discretization, fractionalAccuracy, roundedAccuracy });
   }
 
   const finetuneDone = Math.max(0, done - searchEpochs);

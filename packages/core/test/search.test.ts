@@ -83,8 +83,10 @@ describe('runFracBits', () => {
       'rounded',
       'final',
     ]);
-    const discretize = events.find((e) => e.type === 'discretize');
-    expect(discretize?.type === 'discretize' && discretize.roundedAccuracy).toBe(r.roundedAccuracy);
+    const rounded = events.find((e) => e.type === 'eval' && e.stage === 'rounded');
+    expect(rounded?.type === 'eval' && rounded.accuracy).toBe(r.roundedAccuracy);
+    const order = events.map((e) => (e.type === 'eval' ? `eval:${e.stage}` : e.type));
+    expect(order.indexOf('discretize')).toBeLessThan(order.indexOf('eval:rounded'));
   });
 
   it('evaluates the integer model after rounding: with no fine-tune epoch it is the final model', async () => {

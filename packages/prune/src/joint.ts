@@ -83,17 +83,20 @@ export function withPruning(options: RunFracBitsOptions, pruning: PruningOptions
   const enforce = pruning.enforceMask ?? true;
   let masker: ChannelMasker | null = null;
   let discretized: readonly BitAssignment[] | null = null;
+  const mask = (bits: readonly BitAssignment[] | null | undefined): void => {
+    if (!enforce || !bits) return;
+    masker?.dispose();
+    masker = maskerFor(options, bits);
+    masker.apply();
+  };
   const onEvent = (event: FracBitsEvent): void => {
     if (event.type === 'discretize') {
+      // The integer bits are set: mask now, so the evaluation right after rounding sees it too.
       discretized = event.result.bits;
-    } else if (event.type === 'stage' && event.stage === 'finetune' && enforce) {
-      // The integer bits are set (after the discretisation, or restored when resuming).
-      const bits = discretized ?? options.resume?.discretization?.bits;
-      if (bits) {
-        masker?.dispose();
-        masker = maskerFor(options, bits);
-        masker.apply();
-      }
+      mask(discretized);
+    } else if (event.type === 'stage' && event.stage === 'finetune' && !masker) {
+      // Resumed inside the fine-tune: the integer bits were restored from the checkpoint.
+      mask(discretized ?? options.resume?.discretization?.bits);
     } else if (event.type === 'batch' && event.stage === 'finetune') {
       masker?.apply();
     } else if (event.type === 'eval' && event.stage === 'final') {

@@ -88,6 +88,35 @@ describe('runPruningSearch', () => {
   });
 });
 
+describe('runPruningSearch, evaluation after rounding', () => {
+  it('masks the pruned channels as soon as the bits are rounded: with no fine-tune, rounded = final = the smaller model', async () => {
+    const { train, test } = loaders();
+    const losses = new Map<string, number>();
+    const r = await runPruningSearch({
+      model: net(1),
+      inputShape: [1, 6, 6],
+      trainLoader: train,
+      testLoader: test,
+      onEvent: (e) => {
+        if (e.type === 'eval') losses.set(e.stage, e.loss);
+      },
+      budget: {
+        costModel: bitopsModel({ unit: 'kBitOps' }),
+        target: { kind: 'uniform', bits: 1.5 },
+        kappa: 0.05,
+      },
+      targetBits: 2,
+      epochs: 3,
+      searchFraction: 1,
+      optimizer: { lr: 0.05 },
+    });
+    expect(r.pruned.flatMap((p) => p.channels).length).toBeGreaterThan(0);
+    expect(r.roundedAccuracy).toBe(r.accuracy);
+    expect(losses.get('rounded')).toBe(losses.get('final'));
+    expect((await evaluate(r.model, test)).accuracy).toBe(r.roundedAccuracy);
+  });
+});
+
 describe('withPruning', () => {
   const base = {
     model: net(2),

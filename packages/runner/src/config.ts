@@ -36,6 +36,11 @@ const bitsRange = z
   .tuple([z.number().int().min(0).max(8), z.number().int().min(1).max(8)])
   .refine(([lo, hi]) => lo <= hi, { message: 'expected [bmin, bmax] with bmin ≤ bmax' });
 
+/** Input activations cannot reach 0 bits (a 0-bit input zeroes a whole layer's input). */
+const activationBitsRange = z
+  .tuple([z.number().int().min(1).max(8), z.number().int().min(1).max(8)])
+  .refine(([lo, hi]) => lo <= hi, { message: 'expected [bmin, bmax] with 1 ≤ bmin ≤ bmax' });
+
 const positiveInt = z.number().int().positive();
 
 /**
@@ -76,6 +81,13 @@ export const configSchema = z.strictObject({
   initBits: z.number().min(0).max(8).optional(),
   granularity: z.enum(['layer', 'kernel']).default('layer'),
   bitsRange: bitsRange.default([1, 8]),
+  /**
+   * Range of the input-activation bits when it differs from bitsRange (weights keep bitsRange).
+   * With `prune` it defaults to the range as given, [max(1, bitsRange[0]), bitsRange[1]], while the
+   * weights search [0, bitsRange[1]], so pruned and unpruned runs with one bitsRange differ only
+   * in the weights' 0 bits.
+   */
+  activationBitsRange: activationBitsRange.optional(),
   /** QAT epochs (search + fine-tune). */
   epochs: positiveInt.default(DEFAULT_EPOCHS),
   /** Fraction of the QAT epochs spent searching. */
@@ -229,8 +241,13 @@ export function resolveConfig(input: unknown, source = 'config'): ResolvedConfig
   }
   if (issues.length) throw new ConfigError(source, issues);
   // Pruning is kernel-wise with 0 bits reachable (FRACBITS.md §5).
+  const [lo, hi] = config.bitsRange;
   const pruning = config.prune
-    ? { granularity: 'kernel' as const, bitsRange: [0, config.bitsRange[1]] as [number, number] }
+    ? {
+        granularity: 'kernel' as const,
+        bitsRange: [0, hi] as [number, number],
+        activationBitsRange: config.activationBitsRange ?? ([Math.max(1, lo), hi] as [number, number]),
+      }
     : {};
   return { ...config, ...pruning, budgets };
 }

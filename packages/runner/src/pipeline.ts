@@ -33,7 +33,7 @@ import { defaultCacheDir, floatCachePath, sha256 } from './cache.js';
 import type { ResolvedConfig } from './config.js';
 import { costTable, equivalentUniformBits } from './costs.js';
 import { type LoadedData, loadData } from './data.js';
-import type { EpochEvent, EventSink, RunEvent, StageName } from './events.js';
+import type { DiscretiseEvent, EpochEvent, EventSink, RunEvent, StageName } from './events.js';
 import { trainFloat } from './float.js';
 import { RunInterrupted, throwIfInterrupted } from './interrupt.js';
 import { resolveModelSource } from './model-source.js';
@@ -486,6 +486,7 @@ async function qatStage(
     });
   };
   const primaryUnit = budgets.primary.model.unit;
+  let discretised: DiscretiseEvent | undefined;
   const onEvent = (e: FracBitsEvent) => {
     switch (e.type) {
       case 'stage':
@@ -514,7 +515,8 @@ async function qatStage(
         lastEpoch = e;
         break;
       case 'discretize':
-        emit({
+        // Emitted with the rounded model's accuracy, evaluated right after this event.
+        discretised = {
           type: 'discretise',
           offset: e.result.offset,
           trials: e.result.trials.length,
@@ -525,8 +527,7 @@ async function qatStage(
           ratio: e.result.ratio,
           inBand: e.result.inBand,
           fractionalAccuracy: e.fractionalAccuracy,
-          roundedAccuracy: e.roundedAccuracy,
-        });
+        };
         break;
       case 'eval':
         if (e.stage === 'fractional')
@@ -535,6 +536,8 @@ async function qatStage(
           notice(
             `integer model after rounding, before fine-tuning: test accuracy ${(100 * e.accuracy).toFixed(2)} %`,
           );
+          if (discretised) emit({ ...discretised, roundedAccuracy: e.accuracy });
+          discretised = undefined;
           break;
         }
         fillAccuracy(e.stage === 'fractional' ? searchEpochs - 1 : config.epochs - 1, e.accuracy);
@@ -595,6 +598,7 @@ async function qatStage(
     epochs: config.epochs,
     granularity: config.granularity,
     bitsRange: config.bitsRange,
+    ...(config.activationBitsRange ? { activationBitsRange: config.activationBitsRange } : {}),
     satRescale: config.satRescale,
     optimizer: { lr: config.lr, ...config.optimizer },
     readLossEvery: config.readLossEvery,
@@ -623,10 +627,16 @@ async function qatStage(
   return result;
 }
 
-/** With `prune`: kernel-wise bits in [0, max], 0-bit channels masked while fine-tuning (@fracbits/prune). */
+/**
+ * With `prune`: kernel-wise weight bits in [0, max], activations in config.activationBitsRange,
+ * 0-bit channels masked while fine-tuning (@fracbits/prune).
+ */
 function fracbitsOptions(config: ResolvedConfig, options: RunFracBitsOptions): RunFracBitsOptions {
   if (!config.prune) return options;
-  return withPruning(options, { maxBits: config.bitsRange[1] });
+  return withPruning(options, {
+    maxBits: config.bitsRange[1],
+    ...(config.activationBitsRange ? { minActivationBits: config.activationBitsRange[0] } : {}),
+  });
 }
 
 /**

@@ -84,10 +84,17 @@ describe('resolveConfig', () => {
   });
 
   it('makes pruning kernel-wise from 0 bits, refuses it with the uniform baseline, and a uniform run without bits', () => {
+    // Weights reach 0 bits; activations keep the range as given, so only the 0 bits differ.
     expect(resolveConfig({ prune: true, bitsRange: [2, 6] })).toMatchObject({
       granularity: 'kernel',
       bitsRange: [0, 6],
+      activationBitsRange: [2, 6],
     });
+    expect(resolveConfig({ prune: true })).toMatchObject({ bitsRange: [0, 8], activationBitsRange: [1, 8] });
+    expect(resolveConfig({ prune: true, bitsRange: [0, 8] }).activationBitsRange).toEqual([1, 8]);
+    expect(resolveConfig({ prune: true, activationBitsRange: [3, 8] }).activationBitsRange).toEqual([3, 8]);
+    expect(resolveConfig({}).activationBitsRange).toBeUndefined();
+    expect(issues({ activationBitsRange: [0, 8] })[0]).toMatchObject({ path: 'activationBitsRange.0' });
     expect(issues({ prune: true, method: 'uniform', bits: 3 })[0]).toMatchObject({ path: 'prune' });
     expect(issues({ method: 'uniform', budgets: ['bitops=5G'] })[0]).toMatchObject({ path: 'bits' });
   });

@@ -28,7 +28,10 @@ describe('run (pipeline)', () => {
     expect(summary.bits.map((b) => b.layer)).toEqual(['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
     expect(summary.cost.ratio).toBeLessThanOrEqual(1.01);
     const discretise = events.find((e) => e.type === 'discretise');
-    expect(discretise).toMatchObject({ fractionalAccuracy: expect.any(Number), roundedAccuracy: expect.any(Number) });
+    expect(discretise).toMatchObject({
+      fractionalAccuracy: expect.any(Number),
+      roundedAccuracy: expect.any(Number),
+    });
     const runInfo = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(runInfo).toMatchObject({ status: 'done', seed: 0, backend: 'cpu' });
     expect(Object.keys(summary.files)).toEqual(

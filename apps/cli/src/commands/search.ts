@@ -53,6 +53,10 @@ export function registerSearch(program: Command, io: CliIo): void {
     .option('--pretrain-lr <x>', 'float pre-training learning rate (default 0.05)')
     .option('--float-checkpoint <file>', 'start from this float checkpoint instead of pre-training')
     .option('--bits-range <lo..hi>', 'bit-width range (default 1..8)')
+    .option(
+      '--activation-bits-range <lo..hi>',
+      'input-activation bit range when it differs (lo ≥ 1; with --prune default: --bits-range as given)',
+    )
     .option('--lr <x>', 'QAT learning rate, cosine decay per iteration (default 0.01)')
     .option('--batch-size <n>', 'batch size (default 128)')
     .option('--train-subset <n|all>', 'class-balanced seeded training subset (default 15000)')
