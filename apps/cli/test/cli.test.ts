@@ -189,6 +189,15 @@ describe('fracbits cost', () => {
     expect(r.stdout).toMatch(/total: [\d.]+ GBitOps/);
     expect((await cli('cost', '--input', '3y5')).code).toBe(2);
   });
+
+  it('cost --cost <model>@table=<file>: a measured latency table by path, with clear errors', async () => {
+    const bad = await cli('cost', '--cost', 'latency@rows=3');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cost: expected <model>\[@table=<file>\], got '@rows=3'/);
+    const missing = await cli('cost', '--cost', 'latency@table=/nonexistent/table.json');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read the latency table \/nonexistent\/table\.json/);
+  });
 });
 
 describe('exit codes and errors', () => {

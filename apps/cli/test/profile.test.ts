@@ -114,5 +114,21 @@ describe('fracbits profile', () => {
     );
     expect(at(2).perLayer[0]).toBeCloseTo(conv1.ms, 12);
     expect(at(3).perLayer[0]).toBeCloseTo(conv1.ms, 12);
+
+    // `fracbits cost --cost latency@table=<file>` evaluates the same model from the file.
+    const cost = await runCli(
+      'cost',
+      '--model',
+      'lenet5',
+      '--bits',
+      'uniform:3',
+      '--cost',
+      `latency@table=${out}`,
+      '--json',
+    );
+    expect(cost.code).toBe(0);
+    const fromCli = JSON.parse(cost.stdout).cost;
+    expect(fromCli).toMatchObject({ model: 'latency' });
+    expect(fromCli.total).toBeCloseTo(at(3).total, 9);
   });
 });

@@ -57,8 +57,8 @@ export function registerCost(program: Command, io: CliIo): void {
     .option('--input <size>', "input size: 224, 32x32 or 3x224x224 (default: the model's)")
     .option('--bits <spec>', "uniform:<b> or a bits.json file (e.g. a run's)", 'uniform:4')
     .option(
-      '--cost <model>',
-      'also evaluate this registered cost model (plugins included), e.g. bitserial, latency',
+      '--cost <model[@table=file]>',
+      'also evaluate this registered cost model (plugins included), e.g. bitserial, or latency@table=<file> with a table from `fracbits profile --out`',
     )
     .option('--config <file>', 'a config file whose plugins to load')
     .option('--plugin <spec>', 'plugin package or path, repeatable', collect)
@@ -120,7 +120,7 @@ Examples:
         bits = asUsage(() => assignmentFromBitsFile(parseBitsFile(parsed, flags.bits), infos, flags.bits));
       }
       const extra: CostModel | undefined = flags.cost
-        ? asUsage(() => registry.costModel(flags.cost!))
+        ? asUsage(() => registry.costModel(...parseCostFlag(flags.cost!)))
         : undefined;
       const table = costTable(infos, bits, extra);
       if (flags.json) {
@@ -183,4 +183,20 @@ Examples:
         `total: ${table.bitops.toPrecision(4)} GBitOps, ${table.sizeMB.toPrecision(4)} MB of weights\n`,
       );
     });
+}
+
+/** '--cost latency@table=t.json' → ['latency', { table: 't.json' }] (the budgets' @table= suffix). */
+export function parseCostFlag(text: string): [string, Readonly<Record<string, unknown>> | undefined] {
+  const [name, ...suffixes] = text.split('@');
+  if (name.trim() === '') throw new Error(`--cost: expected <model>[@table=<file>], got '${text}'`);
+  let options: Record<string, unknown> | undefined;
+  for (const suffix of suffixes) {
+    const eq = suffix.indexOf('=');
+    const key = suffix.slice(0, eq).trim();
+    const value = suffix.slice(eq + 1).trim();
+    if (eq < 0 || key !== 'table' || value === '')
+      throw new Error(`--cost: expected <model>[@table=<file>], got '@${suffix}' in '${text}'`);
+    options = { ...options, table: value };
+  }
+  return [name.trim(), options];
 }
