@@ -2,8 +2,8 @@
 // Assembles result rows written by scripts/results/*.sh into Markdown tables:
 //   node scripts/results/assemble.mjs <raw dir> <runs dir>   (prints Markdown on stdout)
 // A row is one `fracbits search --json` result (<name>.json), the command that produced it
-// (<name>.cmd) and its run's events (<runs dir>/<name>/events.jsonl: discretisation, pruning,
-// epoch times). Names ending in -s<seed> are seeds of one row and are aggregated (mean ± sample
+// (<name>.cmd) and its run's events (<name>.events.jsonl beside them, else
+// <runs dir>/<name>/events.jsonl: discretisation, pruning, epoch times). Names ending in -s<seed> are seeds of one row and are aggregated (mean ± sample
 // std, and each seed's value); other names count as seed 0.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,9 @@ function readRow(file) {
   if (!r.cost) return null; // not a search result (e.g. the float training summary)
   const cmdFile = join(rawDir, `${name}.cmd`);
   const cmd = existsSync(cmdFile) ? readFileSync(cmdFile, 'utf8').trim() : '';
-  const eventsFile = join(runsDir, name, 'events.jsonl');
+  // The run's events without step events: kept beside the JSON (protocol.sh), else in the run dir.
+  const kept = join(rawDir, `${name}.events.jsonl`);
+  const eventsFile = existsSync(kept) ? kept : join(runsDir, name, 'events.jsonl');
   const events = existsSync(eventsFile)
     ? readFileSync(eventsFile, 'utf8')
         .split('\n')
@@ -93,14 +95,15 @@ const prunedText = (p) =>
 
 const out = [];
 out.push(
-  '| row | budget | seeds | test acc. (%) mean ± std | per seed | fractional acc. (%) | BitOps (M) | ratio to budget | size (KB) | channels removed | offset / moves (seed 0) | bits of seed 0 (W/A per layer) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| row | budget | seeds | test acc. (%) mean ± std | per seed | fractional acc. (%) | rounded acc. (%) | BitOps (M) | ratio to budget | size (KB) | channels removed | offset / moves (seed 0) | bits of seed 0 (W/A per layer) |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 );
 for (const name of names) {
   const g = groups.get(name);
   const first = g[0];
   const acc = g.map((x) => x.r.accuracy.final);
   const frac = g.map((x) => x.discretise?.fractionalAccuracy).filter((x) => x !== undefined);
+  const rounded = g.map((x) => x.discretise?.roundedAccuracy).filter((x) => x !== undefined);
   const unitScale = first.r.cost.unit === 'GBitOps' ? 1000 : 1;
   const bitops = g.map((x) => x.r.cost.bitops * unitScale);
   const ratios = g.map((x) => x.r.cost.ratio);
@@ -109,7 +112,7 @@ for (const name of names) {
       ? v[0].toFixed(d)
       : `${Math.min(...v).toFixed(d)}–${Math.max(...v).toFixed(d)}`;
   out.push(
-    `| ${name} | ${first.r.budget} | ${g.map((x) => x.seed).join(', ')} | ${meanStd(acc)} | ${acc.map(pct).join(' / ')} | ${frac.length ? meanStd(frac) : '—'} | ${range(bitops, 3)} | ${range(ratios, 4)} | ${(first.r.cost.sizeMB * 1000).toFixed(1)} | ${g.map((x) => prunedText(x.pruned)).join(' / ')} | ${first.discretise ? `${first.discretise.offset} / ${first.discretise.moves}` : '—'} | ${bitsText(first.r)} |`,
+    `| ${name} | ${first.r.budget} | ${g.map((x) => x.seed).join(', ')} | ${meanStd(acc)} | ${acc.map(pct).join(' / ')} | ${frac.length ? meanStd(frac) : '—'} | ${rounded.length ? meanStd(rounded) : '—'} | ${range(bitops, 3)} | ${range(ratios, 4)} | ${(first.r.cost.sizeMB * 1000).toFixed(1)} | ${g.map((x) => prunedText(x.pruned)).join(' / ')} | ${first.discretise ? `${first.discretise.offset} / ${first.discretise.moves}` : '—'} | ${bitsText(first.r)} |`,
   );
 }
 

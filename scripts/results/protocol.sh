@@ -12,8 +12,9 @@
 # 8-bit), last linear W8. The budget rows are FracBits layer- and kernel-wise at the BitOps of the
 # uniform 2/3/4-bit models, the uniform baselines, and (pruning issue) kernel-wise with --prune at
 # uniform 2 and 1 bits plus kernel-wise without it at uniform 1.
-# Each row is one `fracbits search` command; its JSON (stdout) and exact command land in $OUT as
-# <row>-s<seed>.json / .cmd, its run directory in runs/results/<model>/. Rows whose JSON exists
+# Each row is one `fracbits search` command; its JSON (stdout), exact command and events (without
+# step lines) land in $OUT as <row>-s<seed>.json / .cmd / .events.jsonl, its run directory in
+# runs/results/<model>/. Rows whose JSON exists
 # are skipped, so the script can be re-run after an interruption. Tables:
 #   node scripts/results/assemble.mjs docs/results/raw/<model> runs/results/<model>
 set -euo pipefail
@@ -62,4 +63,6 @@ for row in $ROWS; do
   echo "$(date -u +%T) run $name" >&2
   cli search "${common[@]}" "${extra[@]}" --out "runs/results/$MODEL/$name" > "$OUT/$name.json.part"
   mv "$OUT/$name.json.part" "$OUT/$name.json"
+  # Keep the run's events (without per-step lines) beside the JSON: assemble.mjs reads them.
+  grep -v '"type":"step"' "runs/results/$MODEL/$name/events.jsonl" > "$OUT/$name.events.jsonl"
 done
