@@ -32,6 +32,12 @@ export interface DemoSettings {
   readonly seed: number;
 }
 
+const EVAL_LABELS = {
+  fractional: 'fractional model',
+  rounded: 'integer model after rounding, before fine-tuning',
+  final: 'integer model',
+} as const;
+
 export type DemoStage = 'pretrain' | 'search' | 'discretise' | 'finetune' | 'evaluate' | 'done';
 
 export type DemoEvent =
@@ -199,8 +205,10 @@ export async function runDemoSearch(
         case 'eval':
           emit({
             type: 'log',
-            message: `${e.stage === 'fractional' ? 'fractional' : 'integer'} model: test accuracy ${percent(e.accuracy)}`,
+            message: `${EVAL_LABELS[e.stage]}: test accuracy ${percent(e.accuracy)}`,
           });
+          // The rounded model is a log line only; the chart shows the fractional and final points.
+          if (e.stage === 'rounded') break;
           emit(
             e.stage === 'fractional'
               ? { type: 'accuracy', stage: 'search', epoch: atEpoch(searchEpochs), accuracy: e.accuracy }
