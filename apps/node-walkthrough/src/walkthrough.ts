@@ -34,6 +34,12 @@ import { evaluateAccuracy, inferCpu, loadPackedModel, readPackedModel } from '@f
 import { type Backend, CpuBackend, noGrad, scope, setBackend, tensor } from '@fracbits/tensor';
 import type { WalkthroughOptions } from './options.js';
 
+const EVAL_LABELS = {
+  fractional: 'fractional model (before rounding)',
+  rounded: 'integer model right after rounding (before fine-tuning)',
+  final: 'integer model',
+} as const;
+
 export { DEFAULTS, parseOptions, USAGE, type WalkthroughOptions } from './options.js';
 
 export interface WalkthroughResult {
@@ -195,9 +201,7 @@ export async function runWalkthrough(
           `integer cost ${percent(d.ratio)} of the budget${d.inBand ? '' : ' (no integer profile within ±1 %)'}`,
       );
     } else if (e.type === 'eval') {
-      log(
-        `${e.stage === 'fractional' ? 'fractional model (before rounding)' : 'integer model'}: test accuracy ${percent(e.accuracy)}`,
-      );
+      log(`${EVAL_LABELS[e.stage]}: test accuracy ${percent(e.accuracy)}`);
     }
   };
   const result = await runFracBits({
