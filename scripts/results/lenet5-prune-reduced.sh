@@ -17,5 +17,6 @@ run() {
   node apps/cli/dist/bin.js search "${common[@]}" "$@" --out "runs/results/$name" > "$OUT/$name.json"
 }
 run fracbits-kernel-u1 --bits-range 1..8 --budget "bitops=uniform:1@kappa=1@unit=MBitOps"
-run prune-kernel-u2 --prune --budget "bitops=uniform:2@kappa=1@unit=MBitOps"
-run prune-kernel-u1 --prune --budget "bitops=uniform:1@kappa=1@unit=MBitOps"
+# These rows were run when --prune fixed the activations at [2, 8]; the flag now says so explicitly.
+run prune-kernel-u2 --prune --activation-bits-range 2..8 --budget "bitops=uniform:2@kappa=1@unit=MBitOps"
+run prune-kernel-u1 --prune --activation-bits-range 2..8 --budget "bitops=uniform:1@kappa=1@unit=MBitOps"

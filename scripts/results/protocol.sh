@@ -11,7 +11,8 @@
 # cosine decay restarted at QAT, bits [1, 8], κ = 1 per MBitOps, first conv W8 (input counted as
 # 8-bit), last linear W8. The budget rows are FracBits layer- and kernel-wise at the BitOps of the
 # uniform 2/3/4-bit models, the uniform baselines, and (pruning issue) kernel-wise with --prune at
-# uniform 2 and 1 bits plus kernel-wise without it at uniform 1.
+# uniform 2 and 1 bits plus kernel-wise without it at uniform 1; prune-kernel-u1-a2 is --prune with
+# activations on [2, 8] (row not in the default list).
 # Each row is one `fracbits search` command; its JSON (stdout), exact command and events (without
 # step lines) land in $OUT as <row>-s<seed>.json / .cmd / .events.jsonl, its run directory in
 # runs/results/<model>/. Rows whose JSON exists
@@ -52,6 +53,8 @@ row_args() {
     fracbits-layer-u?) echo "--budget $(budget "$b") --granularity layer" ;;
     fracbits-kernel-u?) echo "--budget $(budget "$b") --granularity kernel" ;;
     prune-kernel-u?) echo "--budget $(budget "$b") --granularity kernel --prune" ;;
+    # Pruning with a 2-bit activation floor: the uniform-1 budget can then only be met by pruning.
+    prune-kernel-u?-a2) echo "--budget $(budget "${1:14:1}") --granularity kernel --prune --activation-bits-range 2..8" ;;
     *) echo "protocol.sh: unknown row '$1'" >&2; exit 2 ;;
   esac
 }
