@@ -4,6 +4,7 @@
  * machine had no dataset, synthetic 28×28 images, and a sentence saying so.
  */
 import { createDataset, type ImageDataset, idxDataset, subset } from '@fracbits/nn';
+import { uniformStream } from '@fracbits/tensor';
 
 export interface DemoData {
   readonly train: ImageDataset;
@@ -26,24 +27,12 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** A small deterministic stream in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * Ten classes of simple shapes (bars, boxes, crosses at class-dependent places) over noise, with
  * random shifts: learnable, but not in one step.
  */
 export function syntheticDataset(n: number, seed: number): ImageDataset {
-  const rnd = random(seed);
+  const rnd = uniformStream(seed);
   const images = new Uint8Array(n * 784);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {

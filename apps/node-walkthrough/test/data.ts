@@ -6,20 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeIdx } from '@fracbits/nn';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { uniformStream } from '@fracbits/tensor';
 
 function split(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
-  const random = rng(seed);
+  const random = uniformStream(seed);
   const images = new Uint8Array(n * 28 * 28);
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

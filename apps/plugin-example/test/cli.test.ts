@@ -17,8 +17,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { uniformStream } from '@fracbits/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rng } from './layers.js';
 
 const app = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = resolve(app, '../cli/dist/bin.js');
@@ -60,7 +60,7 @@ function idx(dims: readonly number[], data: Uint8Array): Uint8Array {
 /** Fashion-MNIST-shaped random images, classes round-robin (so class-balanced subsets exist). */
 function writeTinyDataset(dir: string, train: number, test: number): void {
   mkdirSync(dir, { recursive: true });
-  const random = rng(3);
+  const random = uniformStream(3);
   const split = (images: string, labels: string, n: number) => {
     const pixels = Uint8Array.from({ length: n * 28 * 28 }, () => Math.floor(random() * 256));
     writeFileSync(join(dir, images), idx([n, 28, 28], pixels));

@@ -1,4 +1,5 @@
 import type { BitAssignment } from '@fracbits/plugin-api';
+import { uniformStream } from '@fracbits/tensor';
 import { describe, expect, it } from 'vitest';
 import {
   acmeLatency,
@@ -10,7 +11,7 @@ import {
   PS_PER_MAC,
   tableAt,
 } from '../src/index.js';
-import { conv, fractional, network, rng } from './layers.js';
+import { conv, fractional, network } from './layers.js';
 
 describe('the latency table', () => {
   it('is 8×8 per kind, positive, and grows with the weight bits', () => {
@@ -52,7 +53,7 @@ describe('bilinear', () => {
   });
 
   it('has the exact gradient (central finite differences at random fractional points)', () => {
-    const random = rng(1);
+    const random = uniformStream(1);
     const h = 1e-6;
     for (let i = 0; i < 200; i++) {
       const w = fractional(random);
@@ -137,7 +138,7 @@ describe('acme-latency', () => {
   });
 
   it('has the exact gradient of the total (finite differences, kernel-wise, odd channel counts)', () => {
-    const random = rng(7);
+    const random = uniformStream(7);
     const h = 1e-6;
     for (let trial = 0; trial < 20; trial++) {
       const bits: BitAssignment[] = network.map((l) => ({

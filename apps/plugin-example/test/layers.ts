@@ -79,18 +79,6 @@ export const network: LayerInfo[] = [
   },
 ];
 
-/** A seeded stream in [0, 1) (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** A fractional bit-width in [lo, hi] at least 0.1 away from every integer. */
 export function fractional(random: () => number, lo = 0, hi = 8): number {
   const whole = lo + Math.floor(random() * (hi - lo));

@@ -27,21 +27,11 @@ import {
 } from '@fracbits/kernels';
 import { createGpuPlan, loadPackedModel, writePackedModel } from '@fracbits/packed';
 import { createNodeDevice } from '@fracbits/packed/node';
+import { uniformStream } from '@fracbits/tensor';
 
 const K = 1024;
 const N = 1024;
 const BITS = [1, 2, 3, 4, 8];
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const randomFloats = (n, r) => Float32Array.from({ length: n }, () => r() * 2 - 1);
 
@@ -85,7 +75,7 @@ async function roundRobin(fns, rounds) {
 }
 
 async function gemmBenches(ctx, device, dot4) {
-  const r = rng(1);
+  const r = uniformStream(1);
   const out = [];
   const variants = dot4 ? ['dot4', 'float'] : ['float'];
   for (const [kind, rows] of [
@@ -157,7 +147,7 @@ const bufConst = (data) => ({ kind: 'const', data });
 
 /** LeNet-5-shaped packed model, random codes: first conv / last fc W8, the rest W4, A4. */
 export function packedLenet() {
-  const r = rng(2);
+  const r = uniformStream(2);
   const codes = (n, bits) => Uint8Array.from({ length: n }, () => Math.floor(r() * 2 ** bits));
   const w = (name, channels, k, bits, act) => ({
     name,
@@ -187,7 +177,7 @@ export function packedLenet() {
 
 /** The same LeNet-5 graph as a plan of fp32 kernels: im2col + gemm/matmul, relu, max pool. */
 export function fp32LenetPlan(n) {
-  const r = rng(3);
+  const r = uniformStream(3);
   const buffers = [];
   const steps = [];
   const temp = (length, elem = 'f32') => buffers.push({ kind: 'temp', elem, length }) - 1;
@@ -313,7 +303,7 @@ export function fp32LenetPlan(n) {
 async function lenetBenches(ctx, device, features) {
   const out = [];
   const packed = await loadPackedModel(packedLenet(), device, { wgslLanguageFeatures: features });
-  const r = rng(4);
+  const r = uniformStream(4);
   for (const n of [1, ctx.quick ? 32 : 128]) {
     const images = Float32Array.from({ length: n * 784 }, () => r());
     const fp32 = await createGpuPlan(device, fp32LenetPlan(n));

@@ -3,18 +3,9 @@
  * fake-quant reference: weights on the DoReFa grid w = s·(2j − L)/L, activations PACT-quantized
  * a = α·round(clip(x, 0, α)/α·L_a)/L_a, computed with plain loops (no kernels, no plans).
  */
-import type { LayerInput, PackedModelSpec } from '../src/index.js';
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { uniformStream } from '@fracbits/tensor';
+import type { LayerInput, PackedModelSpec } from '../src/index.js';
 
 type Tensor = { shape: number[]; data: Float64Array };
 
@@ -196,7 +187,7 @@ function calibrate(spec: PackedModelSpec, samples: Float64Array[]): PackedModelS
 }
 
 export function randomImages(count: number, per: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = uniformStream(seed);
   return Float32Array.from({ length: count * per }, () => r());
 }
 
@@ -206,7 +197,7 @@ export function randomImages(count: number, per: number, seed: number): Float32A
  * on 1×12×12 inputs, random codes, scales and biases, clips calibrated on a few inputs.
  */
 export function smallCnn(seed = 1): PackedModelSpec {
-  const r = rng(seed);
+  const r = uniformStream(seed);
   const conv2Bits = mixedBits(r, 8, 1, 8);
   const fc1Bits = mixedBits(r, 24, 0, 8);
   const spec: PackedModelSpec = {
@@ -269,7 +260,7 @@ export function smallCnn(seed = 1): PackedModelSpec {
  * (6 groups, A4) – add(relu, depthwise) – avgpool 2 (pad) – flatten – fc(→5, A6), on 3×7×7.
  */
 export function residualNet(seed = 2): PackedModelSpec {
-  const r = rng(seed);
+  const r = uniformStream(seed);
   const dwBits = mixedBits(r, 6, 0, 8);
   const spec: PackedModelSpec = {
     input: { shape: [3, 7, 7] },
@@ -332,7 +323,7 @@ export function residualNet(seed = 2): PackedModelSpec {
  * layer-wise, or 'mixed' for random per-channel 1..8).
  */
 export function lenet5(bits: number | 'mixed', seed = 3): PackedModelSpec {
-  const r = rng(seed);
+  const r = uniformStream(seed);
   const b = (n: number) => (bits === 'mixed' ? mixedBits(r, n, 1, 8) : bits);
   const weighted = (name: string, channels: number, k: number, w: number | number[], act: number | null) => ({
     name,

@@ -146,6 +146,15 @@ export class Rng {
   }
 }
 
+/**
+ * A seeded stream of uniforms in [0, 1) as a plain function: the shape test-data generators and
+ * demos want (`const random = uniformStream(7); random()`), from the same portable generator.
+ */
+export function uniformStream(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.uniform();
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
