@@ -21,13 +21,7 @@ const BATCH = 128;
 const BITS = 3;
 
 function randomImages(n, seed) {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32;
-  }
-  return out;
+  return T.fill(n, T.uniformStream(seed));
 }
 
 /** A quantized model with its optimizer and one training step (uniform QAT or FracBits search). */
