@@ -34,8 +34,8 @@ export interface GradNode {
 let nextId = 1;
 
 /**
- * An n-dimensional array on one backend: contiguous, row-major, offset 0. Views (reshape) share
- * storage. A tensor is freed by `dispose()` or by the scope it was created in.
+ * An n-dimensional array on one backend: contiguous, row-major, offset 0. Views (`view`, and
+ * `reshape` of a tensor that needs no gradient) share storage. A tensor is freed by `dispose()` or by the scope it was created in.
  */
 export class Tensor {
   readonly isTensor = true;

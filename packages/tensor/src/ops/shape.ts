@@ -6,7 +6,7 @@ interface ReshapeAttrs {
   readonly shape: readonly number[];
 }
 
-/** Reshape without copying: the output shares the input's storage. */
+/** The recorded reshape (inputs that need a gradient): copies into a fresh output buffer. */
 const reshapeOp = defineOp<ReshapeAttrs>({
   name: 'reshape',
   infer([x], { shape }) {
@@ -35,7 +35,10 @@ export function resolveShape(size: number, shape: Shape, where = 'reshape'): num
   return shape.map((d) => (d === -1 ? size / known : d));
 }
 
-/** A tensor of the same elements in another shape (one entry may be -1). */
+/**
+ * A tensor of the same elements in another shape (one entry may be -1): a view sharing storage
+ * when `x` needs no gradient, otherwise a recorded copy.
+ */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = resolveShape(x.size, shape);
   if (!x.requiresGrad) {
