@@ -55,7 +55,7 @@ export function attachProgress(progress: Progress): EventSink {
       }
       case 'discretise':
         progress.note(
-          `discretised: offset ${event.offset.toFixed(3)}, ${event.moves} single-bit moves, integer cost ${(100 * event.ratio).toFixed(1)} % of budget${event.inBand ? '' : ' (no integer profile within ±1 %)'}`,
+          `discretised: offset ${event.offset.toFixed(3)}, ${event.moves} single-bit moves, integer cost ${(100 * event.ratio).toFixed(1)} % of budget${event.inBand ? '' : ' (no single-bit move reached ±1 %)'}`,
         );
         break;
       default:

@@ -198,7 +198,7 @@ export async function runWalkthrough(
       const d = e.result;
       log(
         `discretised: offset ${d.offset.toFixed(3)}, ${d.moves.length} single-layer moves, ` +
-          `integer cost ${percent(d.ratio)} of the budget${d.inBand ? '' : ' (no integer profile within ±1 %)'}`,
+          `integer cost ${percent(d.ratio)} of the budget${d.inBand ? '' : ' (no single-bit move reached ±1 %)'}`,
       );
     } else if (e.type === 'eval') {
       log(`${EVAL_LABELS[e.stage]}: test accuracy ${percent(e.accuracy)}`);

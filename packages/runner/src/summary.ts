@@ -154,7 +154,7 @@ export function formatSummary(data: ReportData, reportPath?: string): string {
   if (data.discretisation) {
     const d = data.discretisation;
     lines.push(
-      `discretisation: offset ${d.offset.toFixed(3)}, ${d.moves} single-bit moves, ${d.inBand ? 'within ±1 %' : 'outside ±1 % (no integer profile in the band)'}; fractional model ${pct(d.fractionalAccuracy)} before rounding${d.roundedAccuracy !== undefined ? `, integer model ${pct(d.roundedAccuracy)} before fine-tuning` : ''}`,
+      `discretisation: offset ${d.offset.toFixed(3)}, ${d.moves} single-bit moves, ${d.inBand ? 'within ±1 %' : 'outside ±1 % (no single-bit move reached the band)'}; fractional model ${pct(d.fractionalAccuracy)} before rounding${d.roundedAccuracy !== undefined ? `, integer model ${pct(d.roundedAccuracy)} before fine-tuning` : ''}`,
     );
   }
   if (s.pruned) lines.push(`pruned channels: ${formatPruned(s.pruned)}`);
