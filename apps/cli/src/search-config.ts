@@ -48,6 +48,7 @@ export interface SearchFlags {
   export?: string[];
   epochEval?: boolean;
   satRescale?: boolean;
+  alphaInit?: string;
   maxSteps?: string;
   resume?: string;
   json?: boolean;
@@ -84,6 +85,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   exports: '--export',
   evalEveryEpoch: '--no-epoch-eval',
   maxStepsPerEpoch: '--max-steps',
+  alphaInit: '--alpha-init',
   prune: '--prune',
 };
 
@@ -95,6 +97,15 @@ function withFlags(error: ConfigError): ConfigError {
       return key ? { ...i, path: `${i.path} (${FLAG_OF[key]})` } : i;
     }),
   );
+}
+
+/** `--alpha-init 2` (convs and linear layers) or `--alpha-init 2,4` (convs, linear layers). */
+function alphaInitFlag(value: string): { conv: number | string; linear: number | string } {
+  const parts = value.split(',');
+  if (parts.length > 2 || parts.some((p) => p.trim() === ''))
+    throw new UsageError(`--alpha-init: expected <alpha> or <conv>,<linear>, got '${value}'`);
+  const [conv, linear = conv] = parts.map((p) => numeric(p.trim()));
+  return { conv, linear };
 }
 
 /** The config overrides the flags give (only flags the user set). */
@@ -131,6 +142,7 @@ export function flagOverrides(f: SearchFlags): Record<string, unknown> {
     exports: f.export,
     evalEveryEpoch: f.epochEval === false ? false : undefined,
     satRescale: f.satRescale ? true : undefined,
+    alphaInit: f.alphaInit !== undefined ? alphaInitFlag(f.alphaInit) : undefined,
     maxStepsPerEpoch: f.maxSteps !== undefined ? numeric(f.maxSteps) : undefined,
     prune: f.prune ? true : undefined,
   };

@@ -106,6 +106,8 @@ interface CommonOptions {
   /** The range of input-activation λa when it differs from `bitsRange` (see quantizeModel). */
   readonly activationBitsRange?: readonly [number, number];
   readonly satRescale?: boolean;
+  /** PACT clip α at the start of QAT (default FRACBITS.md §2: conv 8, linear 10). */
+  readonly alphaInit?: QuantizeModelOptions['alphaInit'];
   readonly activationSigned?: QuantizeModelOptions['activationSigned'];
   readonly optimizer?: OptimizerSpec;
   readonly lossFn?: LossFn;
@@ -335,6 +337,7 @@ export async function runFracBits(options: RunFracBitsOptions): Promise<FracBits
     bitsRange: range,
     activationBitsRange: options.activationBitsRange,
     satRescale: options.satRescale,
+    alphaInit: options.alphaInit,
     activationSigned: options.activationSigned,
     inputShape: options.inputShape,
     mode: 'search',
@@ -470,6 +473,7 @@ export async function runUniformQat(options: RunUniformQatOptions): Promise<RunR
     granularity: options.granularity,
     bitsRange: options.bitsRange ?? [Math.min(2, options.bits), 8],
     satRescale: options.satRescale,
+    alphaInit: options.alphaInit,
     activationSigned: options.activationSigned,
     inputShape: options.inputShape,
     mode: 'fixed',

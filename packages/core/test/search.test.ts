@@ -1,5 +1,14 @@
 import { bitopsModel } from '@fracbits/cost';
-import { Conv2d, createDataset, DataLoader, Flatten, Linear, ReLU, Sequential } from '@fracbits/nn';
+import {
+  Conv2d,
+  createDataset,
+  DataLoader,
+  Flatten,
+  Linear,
+  type Module,
+  ReLU,
+  Sequential,
+} from '@fracbits/nn';
 import { Rng } from '@fracbits/tensor';
 import { describe, expect, it } from 'vitest';
 import { type FracBitsEvent, runFracBits, runUniformQat } from '../src/index.js';
@@ -134,5 +143,44 @@ describe('runUniformQat', () => {
         r.infos.map(() => ({ w: [3], a: 3 })),
       ).total,
     );
+  });
+
+  it('starts PACT α at alphaInit (both runners), at FRACBITS.md §2 values by default', async () => {
+    const { train, test } = loaders();
+    const bitops = bitopsModel({ unit: 'BitOps' });
+    const alphas = (r: { model: Module }) =>
+      Object.fromEntries(
+        [...r.model.namedParameters()]
+          .filter(([n]) => n.endsWith('.alpha'))
+          .map(([n, t]) => [n, t.dataSync()[0]]),
+      );
+    // lr 0: α stays at its start, so the result shows what the layers were built with.
+    const common = {
+      inputShape: [1, 6, 6],
+      trainLoader: train,
+      testLoader: test,
+      epochs: 1,
+      optimizer: { lr: 0 },
+    } as const;
+    const uniform = await runUniformQat({
+      ...common,
+      model: net(3),
+      bits: 3,
+      costModel: bitops,
+      alphaInit: { conv: 1.5, linear: 2.5 },
+    });
+    expect(alphas(uniform)).toEqual({ 'conv2.alpha': 1.5, 'fc.alpha': 2.5 });
+    const search = await runFracBits({
+      ...common,
+      model: net(3),
+      budget: { costModel: bitops, target: { kind: 'uniform', bits: 3 }, kappa: 1e-3 },
+      targetBits: 3,
+      epochs: 2,
+      searchFraction: 0.5,
+      alphaInit: { conv: 0.75 },
+    });
+    expect(alphas(search)).toEqual({ 'conv2.alpha': 0.75, 'fc.alpha': 10 });
+    const byDefault = await runUniformQat({ ...common, model: net(3), bits: 3, costModel: bitops });
+    expect(alphas(byDefault)).toEqual({ 'conv2.alpha': 8, 'fc.alpha': 10 });
   });
 });

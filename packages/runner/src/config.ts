@@ -113,6 +113,18 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** SAT rescale of the last linear layer (FRACBITS.md §2 option). */
   satRescale: z.boolean().default(false),
+  /**
+   * PACT clip α at the start of QAT, per layer kind (FRACBITS.md §2: conv 8, linear 10). On small
+   * models without BatchNorm the float activations sit far below these (convnet: 99th percentile
+   * 1.6), so at 1–2 bits nearly every input rounds to 0 until α has shrunk; a smaller start is an
+   * option beyond the spec.
+   */
+  alphaInit: z
+    .strictObject({
+      conv: z.number().positive().default(8),
+      linear: z.number().positive().default(10),
+    })
+    .prefault({}),
   /** Evaluate on the test set after every QAT epoch (accuracy chart; costs one pass per epoch). */
   evalEveryEpoch: z.boolean().default(true),
   seed: z.number().int().nonnegative().default(0),

@@ -600,6 +600,7 @@ async function qatStage(
     bitsRange: config.bitsRange,
     ...(config.activationBitsRange ? { activationBitsRange: config.activationBitsRange } : {}),
     satRescale: config.satRescale,
+    alphaInit: config.alphaInit,
     optimizer: { lr: config.lr, ...config.optimizer },
     readLossEvery: config.readLossEvery,
     ...(config.maxStepsPerEpoch ? { maxStepsPerEpoch: config.maxStepsPerEpoch } : {}),

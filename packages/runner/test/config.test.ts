@@ -77,6 +77,14 @@ describe('resolveConfig', () => {
     expect(byPath.bitsRange.expected).toContain('bmin ≤ bmax');
   });
 
+  it('starts PACT α at FRACBITS.md §2 values unless alphaInit says otherwise, and validates it', () => {
+    expect(resolveConfig({}).alphaInit).toEqual({ conv: 8, linear: 10 });
+    expect(resolveConfig({ alphaInit: { conv: 2 } }).alphaInit).toEqual({ conv: 2, linear: 10 });
+    expect(issues({ alphaInit: { conv: 0 } })[0]).toMatchObject({ path: 'alphaInit.conv' });
+    expect(issues({ alphaInit: { linear: -1 } })[0]).toMatchObject({ path: 'alphaInit.linear' });
+    expect(issues({ alphaInit: { dense: 3 } })[0]).toMatchObject({ path: 'alphaInit' });
+  });
+
   it('puts every problem in the error message, one per line', () => {
     expect(() => resolveConfig({ epochs: -1, lr: 'fast' }, 'my.json')).toThrow(
       /invalid configuration \(my\.json\), 2 problems:\n {2}- epochs: expected > 0, got -1\n {2}- lr: expected a number, got "fast"/,

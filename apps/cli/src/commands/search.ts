@@ -76,6 +76,10 @@ export function registerSearch(program: Command, io: CliIo): void {
       'skip the test-set evaluation after every QAT epoch (faster; fewer chart points)',
     )
     .option('--sat-rescale', 'SAT rescale of the last linear layer (FRACBITS.md §2 option)')
+    .option(
+      '--alpha-init <a|conv,linear>',
+      'PACT clip α at the start of QAT (default 8,10 as FRACBITS.md §2; smaller suits small BN-free models)',
+    )
     .option('--max-steps <n>', 'cap on steps per epoch (smoke runs)')
     .option(
       '--prune',
