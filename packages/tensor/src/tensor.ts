@@ -35,7 +35,8 @@ let nextId = 1;
 
 /**
  * An n-dimensional array on one backend: contiguous, row-major, offset 0. Views (`view`, and
- * `reshape` of a tensor that needs no gradient) share storage. A tensor is freed by `dispose()` or by the scope it was created in.
+ * `reshape` of a tensor that needs no gradient) share storage. A tensor is freed by `dispose()`
+ * or by the scope it was created in.
  */
 export class Tensor {
   readonly isTensor = true;
