@@ -1,0 +1,1 @@
+fracbits search --model lenet5 --float-checkpoint docs/results/raw/lenet5-protocol/float-seed2.ckpt --train-subset all --epochs 10 --lr 0.01 --bits-range 1..8 --seed 2 --backend cpu --no-epoch-eval --export onnx --json --budget bitops=uniform:1@kappa=1@unit=MBitOps --granularity kernel --prune --activation-bits-range 2..8 --out runs/results/lenet5/prune-kernel-u1-a2-s2
