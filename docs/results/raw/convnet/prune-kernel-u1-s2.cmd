@@ -1,0 +1,1 @@
+fracbits search --model convnet --float-checkpoint runs/results/convnet-float-seed0.ckpt --train-subset 20000 --epochs 6 --lr 0.01 --bits-range 1..8 --seed 2 --backend webgpu --no-epoch-eval --export onnx --json --budget bitops=uniform:1@kappa=1@unit=MBitOps --granularity kernel --prune --out runs/results/convnet/prune-kernel-u1-s2
